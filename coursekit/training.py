@@ -1,0 +1,339 @@
+"""One training loop for every torch model in the course.
+
+``fit`` trains with a progress bar (``tqdm.auto``; ``progress=False`` or
+``COURSEKIT_PROGRESS=0`` hides it), validates every epoch, stops early when the
+validation loss stops improving, keeps the best weights (in memory and, if a
+``checkpoint`` path is given, on disk, written atomically and read back with
+``weights_only=True``) and restores them at the end. Mixed precision is used on
+CUDA when ``amp=True``. It returns a :class:`History`.
+
+Batches are tuples ``(x, y)`` or ``(x1, x2, ..., y)``; the model is called as
+``model(x1, x2, ...)`` and the loss as ``loss_fn(output, y)``. A
+``batch_transform(inputs, y) -> (inputs, y)`` runs on the device after the
+batch is moved there (e.g. random rotations of galaxy images on the GPU).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from coursekit.config import get_device, show_progress
+
+Batch = Sequence[torch.Tensor]
+MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
+
+
+@dataclass
+class History:
+    """Per-epoch record of a ``fit`` run."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    lr: list[float] = field(default_factory=list)
+    epoch_time: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float = math.inf
+    stopped_early: bool = False
+    samples_seen: int = 0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+    @property
+    def samples_per_second(self) -> float:
+        total = sum(self.epoch_time)
+        return self.samples_seen / total if total > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            "metrics": self.metrics,
+            "lr": self.lr,
+            "epoch_time": self.epoch_time,
+            "best_epoch": self.best_epoch,
+            "best_val_loss": self.best_val_loss,
+            "stopped_early": self.stopped_early,
+        }
+
+    def summary(self) -> str:
+        best = f"best epoch {self.best_epoch + 1}" if self.best_epoch is not None else "no validation"
+        parts = [f"{self.epochs} epochs", best, f"final train loss {self.train_loss[-1]:.4g}"]
+        if self.val_loss:
+            parts.append(f"best val loss {self.best_val_loss:.4g}")
+        parts.append(f"{self.samples_per_second:,.0f} samples/s")
+        return ", ".join(parts)
+
+
+def _to_device(batch: Batch, device: torch.device) -> list[torch.Tensor]:
+    return [t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t for t in batch]
+
+
+def _split(batch: Batch) -> tuple[list[torch.Tensor], torch.Tensor]:
+    if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+        raise ValueError(
+            "fit() expects batches (x, y) or (x1, x2, ..., y); got "
+            f"{type(batch).__name__} of length {len(batch) if hasattr(batch, '__len__') else '?'}"
+        )
+    return list(batch[:-1]), batch[-1]
+
+
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write a state dict atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``)."""
+    return torch.load(Path(path), map_location=map_location, weights_only=True)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    device: torch.device | str | None = None,
+    metrics: dict[str, MetricFn] | None = None,
+) -> dict[str, float]:
+    """Mean loss (and metrics computed on all outputs) of ``model`` over ``loader``."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    total, n = 0.0, 0
+    outs, ys = [], []
+    for batch in loader:
+        inputs, y = _split(_to_device(batch, device))
+        out = model(*inputs)
+        total += float(loss_fn(out, y)) * len(y)
+        n += len(y)
+        if metrics:
+            outs.append(out.detach().float().cpu())
+            ys.append(y.detach().cpu())
+    if n == 0:
+        raise ValueError("evaluate() got an empty loader")
+    result = {"loss": total / n}
+    if metrics:
+        o, t = torch.cat(outs), torch.cat(ys)
+        result.update({name: float(fn(o, t)) for name, fn in metrics.items()})
+    return result
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable[Batch],
+    val_loader: Iterable[Batch] | None = None,
+    *,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    epochs: int = 10,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    scheduler: Any | None = None,
+    scheduler_step: str = "epoch",
+    device: torch.device | str | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    checkpoint: str | os.PathLike | None = None,
+    restore_best: bool = True,
+    amp: bool = False,
+    grad_clip: float | None = None,
+    batch_transform: Callable[[list[torch.Tensor], torch.Tensor], tuple[list[torch.Tensor], torch.Tensor]]
+    | None = None,
+    metrics: dict[str, MetricFn] | None = None,
+    progress: bool | None = None,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` and return its :class:`History`.
+
+    Parameters
+    ----------
+    model, train_loader, val_loader:
+        A torch module and iterables of ``(inputs..., target)`` batches.
+    loss_fn:
+        ``loss_fn(model_output, target) -> scalar tensor``.
+    optimizer:
+        Defaults to ``AdamW(lr, weight_decay)``.
+    scheduler:
+        Any torch LR scheduler; stepped every epoch (``scheduler_step="epoch"``)
+        or every batch (``"batch"``, e.g. OneCycle). ``ReduceLROnPlateau`` gets
+        the validation loss.
+    patience:
+        Stop after this many epochs without a validation improvement of more
+        than ``min_delta``. ``None`` trains for all ``epochs``.
+    checkpoint:
+        Path for the best weights; written atomically at each improvement.
+    restore_best:
+        Load the best-validation weights into ``model`` before returning.
+    amp:
+        Mixed precision (bfloat16/float16 autocast with loss scaling); CUDA only,
+        ignored elsewhere.
+    """
+    device = torch.device(device) if device is not None else get_device()
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    use_amp = bool(amp) and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    progress = show_progress() if progress is None else progress
+    history = History()
+    best_state: dict[str, torch.Tensor] | None = None
+    since_best = 0
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
+    for epoch in bar:
+        model.train()
+        t0 = time.perf_counter()
+        running, seen = 0.0, 0
+        for batch in train_loader:
+            inputs, y = _split(_to_device(batch, device))
+            if batch_transform is not None:
+                inputs, y = batch_transform(inputs, y)
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device_type=device.type, enabled=use_amp):
+                out = model(*inputs)
+                loss = loss_fn(out, y)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"loss became {loss.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs"
+                )
+            scaler.scale(loss).backward()
+            if grad_clip is not None:
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            if scheduler is not None and scheduler_step == "batch":
+                scheduler.step()
+            running += float(loss.detach()) * len(y)
+            seen += len(y)
+        if seen == 0:
+            raise ValueError("fit() got an empty train_loader")
+        history.epoch_time.append(time.perf_counter() - t0)
+        history.samples_seen += seen
+        history.train_loss.append(running / seen)
+        history.lr.append(float(optimizer.param_groups[0]["lr"]))
+
+        postfix = {"train": f"{history.train_loss[-1]:.4g}"}
+        monitored = history.train_loss[-1]
+        if val_loader is not None:
+            res = evaluate(model, val_loader, loss_fn, device=device, metrics=metrics)
+            history.val_loss.append(res.pop("loss"))
+            for k, v in res.items():
+                history.metrics.setdefault(k, []).append(v)
+            monitored = history.val_loss[-1]
+            postfix["val"] = f"{monitored:.4g}"
+            postfix.update({k: f"{v:.3g}" for k, v in res.items()})
+        bar.set_postfix(postfix)
+
+        if scheduler is not None and scheduler_step == "epoch":
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(monitored)
+            else:
+                scheduler.step()
+
+        if monitored < history.best_val_loss - min_delta:
+            history.best_val_loss = monitored
+            history.best_epoch = epoch
+            since_best = 0
+            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+            if checkpoint is not None:
+                save_checkpoint(best_state, checkpoint)
+        else:
+            since_best += 1
+            if patience is not None and since_best >= patience:
+                history.stopped_early = True
+                break
+    bar.close()
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    if val_loader is None:
+        history.best_val_loss = math.inf if not history.val_loss else history.best_val_loss
+    return history
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    data: torch.Tensor | np.ndarray | Iterable[Batch],
+    *,
+    batch_size: int = 512,
+    device: torch.device | str | None = None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> np.ndarray:
+    """Run ``model`` in eval mode over a tensor/array (batched) or a loader; return NumPy outputs.
+
+    With a loader, the last element of each batch (the target) is ignored.
+    ``transform`` is applied to the raw outputs (e.g. ``torch.softmax``).
+    """
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    outs = []
+    if isinstance(data, (np.ndarray, torch.Tensor)):
+        x = torch.as_tensor(data, dtype=torch.float32)
+        batches: Iterable = ((x[i : i + batch_size],) for i in range(0, len(x), batch_size))
+        for (xb,) in batches:
+            o = model(xb.to(device))
+            outs.append((transform(o) if transform else o).float().cpu())
+    else:
+        for batch in data:
+            inputs = _to_device(batch[:-1] if len(batch) > 1 else batch, device)
+            o = model(*inputs)
+            outs.append((transform(o) if transform else o).float().cpu())
+    return torch.cat(outs).numpy()
+
+
+def make_loaders(
+    *arrays: np.ndarray | torch.Tensor,
+    batch_size: int = 128,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    shuffle: bool = True,
+) -> tuple[torch.utils.data.DataLoader, torch.utils.data.DataLoader]:
+    """Split arrays (all with the same first dimension; last one is the target) into train/val loaders."""
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError(f"make_loaders: arrays have different lengths {[len(a) for a in arrays]}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(n)
+    n_val = max(1, int(round(n * val_fraction)))
+    tensors = [torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a for a in arrays]
+    tensors = [t.float() if t.is_floating_point() else t for t in tensors]
+    val_idx, tr_idx = torch.as_tensor(idx[:n_val]), torch.as_tensor(idx[n_val:])
+    train = torch.utils.data.TensorDataset(*[t[tr_idx] for t in tensors])
+    val = torch.utils.data.TensorDataset(*[t[val_idx] for t in tensors])
+    g = torch.Generator().manual_seed(seed)
+    return (
+        torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=shuffle, generator=g),
+        torch.utils.data.DataLoader(val, batch_size=batch_size),
+    )
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
