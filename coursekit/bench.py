@@ -138,4 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the canonical module so that topics' @benchmark registrations land in one registry.
+    from coursekit.bench import main as _main
+
+    sys.exit(_main())

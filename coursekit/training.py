@@ -79,6 +79,10 @@ class History:
 
 
 def _to_device(batch: Batch, device: torch.device) -> list[torch.Tensor]:
+    if not isinstance(batch, (list, tuple)):
+        raise ValueError(
+            f"fit() expects batches (x, y) or (x1, x2, ..., y), e.g. from a TensorDataset; got a {type(batch).__name__}"
+        )
     return [t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t for t in batch]
 
 

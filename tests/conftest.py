@@ -35,7 +35,7 @@ def _seed():
     seed_everything(0)
 
 
-class _NoNetwork(RuntimeError):
+class _NoNetwork(OSError):
     pass
 
 
