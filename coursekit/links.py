@@ -27,7 +27,7 @@ def colab_setup_source() -> str:
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "coursekit @ git+{REPO_URL}@{BRANCH}"\n'
+        f'    %pip install -q "coursekit @ git+{REPO_URL}@{BRANCH}"'
     )
 
 

@@ -1,0 +1,156 @@
+"""``python -m coursekit run``: execute notebooks headless and summarise them.
+
+Each notebook is executed in a fresh kernel of *this* Python (so the installed
+coursekit is the one used), in the requested mode, into an output folder; the
+summary table gives each notebook's status, wall time, exercise checks passed
+and its key results (the lines a notebook prints with :func:`coursekit.results.record`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RESULT_PREFIX = "▶ "
+
+
+@dataclass
+class NotebookRun:
+    notebook: str
+    status: str
+    seconds: float
+    checks_passed: int = 0
+    checks_not_attempted: int = 0
+    checks_wrong: int = 0
+    results: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def find_notebooks(names: list[str] | None, folder: Path) -> list[Path]:
+    """Resolve ``names`` (``02``, ``02_galaxy_morphology`` or a path) to notebook files in ``folder``."""
+    all_nbs = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not all_nbs:
+        raise FileNotFoundError(f"no notebooks (NN_name.ipynb) found in {folder}")
+    if not names:
+        return all_nbs
+    out = []
+    for name in names:
+        p = Path(name)
+        if p.suffix == ".ipynb" and p.exists():
+            out.append(p)
+            continue
+        hits = [nb for nb in all_nbs if nb.stem == name or nb.stem.startswith(name)]
+        if len(hits) != 1:
+            known = ", ".join(nb.stem for nb in all_nbs)
+            raise ValueError(f"notebook {name!r} matches {len(hits)} notebooks; known: {known}")
+        out.append(hits[0])
+    return out
+
+
+def _outputs_text(nb) -> list[str]:
+    lines = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                lines.extend(out.get("text", "").splitlines())
+    return lines
+
+
+def _kernel_manager():
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km._kernel_spec = KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name="coursekit", language="python",
+    )
+    return km
+
+
+def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> NotebookRun:
+    """Execute one notebook in ``mode`` and write the executed copy to ``out_dir``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ["COURSEKIT_MODE"] = mode
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
+                            resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    status, error = "ok", None
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        status, error = "FAILED", str(exc).strip().splitlines()[-1][:300]
+    except Exception as exc:  # timeouts, dead kernels
+        status, error = "FAILED", f"{type(exc).__name__}: {exc}"[:300]
+    seconds = time.perf_counter() - t0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_dir / path.name)
+    lines = _outputs_text(nb)
+    verdicts = [ln for ln in lines if ln.startswith(("PASS:", "NOT YET:"))]
+    return NotebookRun(
+        notebook=path.stem,
+        status=status,
+        seconds=round(seconds, 1),
+        checks_passed=sum(v.startswith("PASS:") for v in verdicts),
+        checks_not_attempted=sum(v.startswith("NOT YET: Not attempted") for v in verdicts),
+        checks_wrong=sum(v.startswith("NOT YET:") and not v.startswith("NOT YET: Not attempted") for v in verdicts),
+        results=[ln[len(RESULT_PREFIX):] for ln in lines if ln.startswith(RESULT_PREFIX)],
+        error=error,
+    )
+
+
+def summary_markdown(runs: list[NotebookRun], mode: str) -> str:
+    rows = ["| notebook | status | time [s] | exercise checks (pass / wrong / not attempted) | key results |",
+            "|---|---|---:|---:|---|"]
+    for r in runs:
+        res = "<br>".join(r.results) or (r.error or "")
+        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted} | {res} |")
+    total = sum(r.seconds for r in runs)
+    rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | | mode: {mode} |")
+    return "\n".join(rows)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from coursekit.config import get_mode
+
+    mode = get_mode(args.mode)
+    folder = Path(args.notebooks_dir)
+    notebooks = find_notebooks(args.notebooks, folder)
+    out_dir = Path(args.out)
+    runs = []
+    for nb in notebooks:
+        print(f"running {nb.name} ({mode}) ...", flush=True)
+        run = run_notebook(nb, out_dir, mode, timeout=args.timeout)
+        print(f"  {run.status} in {run.seconds:.1f} s" + (f": {run.error}" if run.error else ""), flush=True)
+        runs.append(run)
+    md = summary_markdown(runs, mode)
+    (out_dir / "summary.md").write_text(md + "\n")
+    (out_dir / "summary.json").write_text(json.dumps([asdict(r) for r in runs], indent=2))
+    print()
+    print(md)
+    print(f"\nexecuted notebooks and summary in {out_dir}/")
+    return 0 if all(r.status == "ok" for r in runs) else 1
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("run", help="execute notebooks headless into a folder, with a summary table")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 02 or 04_gravitational_waves (default: all)")
+    p.add_argument("--mode", choices=["reduced", "full"], default=None, help="default: $COURSEKIT_MODE or reduced")
+    p.add_argument("--out", default="runs/latest", help="output folder (default: runs/latest)")
+    p.add_argument("--notebooks-dir", default=str(Path(__file__).resolve().parent.parent / "notebooks"),
+                   help="folder holding the notebooks")
+    p.add_argument("--timeout", type=int, default=1800, help="per-cell timeout in seconds")
+    p.set_defaults(func=_cmd_run)
+
+
+
