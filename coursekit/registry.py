@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -31,5 +32,11 @@ def topic_modules(kind: str) -> Iterator[tuple[str, ModuleType]]:
     """Import ``coursekit.<topic>.<kind>`` for every topic that has one."""
     for topic in topics():
         name = f"coursekit.{topic}.{kind}"
-        if importlib.util.find_spec(name) is not None:
-            yield topic, importlib.import_module(name)
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+            module = importlib.import_module(name)
+        except Exception as exc:  # one broken topic must not take the others down
+            print(f"coursekit: skipping {name} ({type(exc).__name__}: {exc})", file=sys.stderr)
+            continue
+        yield topic, module
