@@ -28,6 +28,7 @@ class NotebookRun:
     checks_not_attempted: int = 0
     checks_wrong: int = 0
     results: list[str] = field(default_factory=list)
+    peak_memory_mb: float | None = None
     error: str | None = None
 
 
@@ -80,6 +81,11 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
+    # A last cell reports the kernel's peak resident memory (Binder allows 2 GB); removed before saving.
+    probe = nbformat.v4.new_code_cell(
+        "import resource as _r; print('__peak_rss_mb__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    nb.cells.append(probe)
     os.environ["COURSEKIT_MODE"] = mode
     os.environ.setdefault("MPLBACKEND", "Agg")
     client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
@@ -93,9 +99,11 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
     except Exception as exc:  # timeouts, dead kernels
         status, error = "FAILED", f"{type(exc).__name__}: {exc}"[:300]
     seconds = time.perf_counter() - t0
+    lines = _outputs_text(nb)
+    peak = next((float(ln.split()[1]) for ln in lines if ln.startswith("__peak_rss_mb__")), None)
+    nb.cells.pop()
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
-    lines = _outputs_text(nb)
     verdicts = [ln for ln in lines if ln.startswith(("PASS:", "NOT YET:"))]
     return NotebookRun(
         notebook=path.stem,
@@ -105,18 +113,19 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
         checks_not_attempted=sum(v.startswith("NOT YET: Not attempted") for v in verdicts),
         checks_wrong=sum(v.startswith("NOT YET:") and not v.startswith("NOT YET: Not attempted") for v in verdicts),
         results=[ln[len(RESULT_PREFIX):] for ln in lines if ln.startswith(RESULT_PREFIX)],
+        peak_memory_mb=round(peak) if peak is not None else None,
         error=error,
     )
 
 
 def summary_markdown(runs: list[NotebookRun], mode: str) -> str:
-    rows = ["| notebook | status | time [s] | exercise checks (pass / wrong / not attempted) | key results |",
-            "|---|---|---:|---:|---|"]
+    rows = ["| notebook | status | time [s] | peak memory [MB] | exercise checks (pass / wrong / not attempted) "
+            "| key results |", "|---|---|---:|---:|---:|---|"]
     for r in runs:
         res = "<br>".join(r.results) or (r.error or "")
-        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted} | {res} |")
+        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.peak_memory_mb or '-'} | {r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted} | {res} |")
     total = sum(r.seconds for r in runs)
-    rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | | mode: {mode} |")
+    rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | | | mode: {mode} |")
     return "\n".join(rows)
 
 
