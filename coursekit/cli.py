@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from coursekit import __version__
 
-
 # --------------------------------------------------------------------------- doctor
 
 #: Packages whose versions ``doctor`` reports (import name, distribution name).

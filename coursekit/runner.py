@@ -123,7 +123,8 @@ def summary_markdown(runs: list[NotebookRun], mode: str) -> str:
             "| key results |", "|---|---|---:|---:|---:|---|"]
     for r in runs:
         res = "<br>".join(r.results) or (r.error or "")
-        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.peak_memory_mb or '-'} | {r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted} | {res} |")
+        checks = f"{r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted}"
+        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.peak_memory_mb or '-'} | {checks} | {res} |")
     total = sum(r.seconds for r in runs)
     rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | | | mode: {mode} |")
     return "\n".join(rows)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+
 def _shared_dir() -> Path | None:
     from coursekit.data import shared_real_dir
 
