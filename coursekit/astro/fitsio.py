@@ -1,0 +1,199 @@
+"""Read a 2-D FITS image together with its celestial WCS.
+
+I/O only: :func:`read_image` opens the file, picks the image HDU, checks that
+its header holds a usable celestial WCS (``RA---TAN``/``DEC--TAN``,
+``GLON-CAR``/``GLAT-CAR``, ...) and returns the pixels, the header and the
+:class:`astropy.wcs.WCS`. A missing file, a file without image data, or an
+image without a celestial WCS raise exceptions that name the problem and the
+fix, instead of handing back a WCS that silently maps every pixel to (0, 0).
+
+Pixel convention: NumPy order ``data[y, x]``, 0-based (astropy's
+``pixel_to_world``/``world_to_pixel`` convention, not FITS's 1-based one).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+from astropy.wcs import WCS, FITSFixedWarning
+
+
+class FitsImageError(ValueError):
+    """The file is not a readable 2-D FITS image."""
+
+
+class WCSError(ValueError):
+    """The image has no usable celestial WCS."""
+
+
+@dataclass
+class FitsImage:
+    """A 2-D image with its header and celestial WCS.
+
+    ``data``: (ny, nx) float array (NaN where the file has blanks); ``header``: the HDU's header;
+    ``wcs``: the 2-D celestial WCS; ``unit``: from ``BUNIT`` (dimensionless if absent or unknown);
+    ``path`` and ``hdu`` say where it came from; ``fixes`` lists astropy's header repairs.
+    """
+
+    data: np.ndarray
+    header: fits.Header
+    wcs: WCS
+    unit: u.UnitBase = u.dimensionless_unscaled
+    path: Path | None = None
+    hdu: int = 0
+    fixes: list[str] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape  # type: ignore[return-value]
+
+    @property
+    def pixel_scale(self) -> u.Quantity:
+        """Mean pixel side on the sky (arcsec)."""
+        return pixel_scale(self.wcs)
+
+    @property
+    def frame(self) -> str:
+        """Celestial frame of the WCS (``icrs``, ``fk5``, ``galactic``, ...)."""
+        from astropy.wcs.utils import wcs_to_celestial_frame
+
+        return wcs_to_celestial_frame(self.wcs).name
+
+    def center(self):
+        """Sky coordinate (:class:`~astropy.coordinates.SkyCoord`) of the image centre."""
+        ny, nx = self.shape
+        return self.wcs.pixel_to_world((nx - 1) / 2, (ny - 1) / 2)
+
+    def footprint(self) -> np.ndarray:
+        """(4, 2) sky corners (deg) of the image in the WCS's frame."""
+        return self.wcs.calc_footprint()
+
+
+def pixel_scale(wcs: WCS) -> u.Quantity:
+    """Geometric-mean pixel side of a celestial WCS, in arcsec."""
+    scales = wcs.celestial.proj_plane_pixel_scales()
+    return (np.sqrt(scales[0] * scales[1])).to(u.arcsec)
+
+
+def celestial_wcs(header: fits.Header, *, source: str = "header") -> tuple[WCS, list[str]]:
+    """Build the celestial WCS of ``header``; raise :class:`WCSError` if there is none.
+
+    Returns the 2-D celestial WCS and the list of repairs astropy made to the
+    header (e.g. ``datfix`` converting an old ``DATE-OBS``), which are
+    reported rather than printed as warnings.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FITSFixedWarning)
+        try:
+            wcs = WCS(header)
+        except Exception as exc:  # astropy raises several types for malformed WCS keywords
+            raise WCSError(f"{source}: the WCS keywords cannot be parsed ({exc}); check CTYPE/CRVAL/CRPIX/CD") from exc
+    fixes = [str(w.message) for w in caught if issubclass(w.category, FITSFixedWarning)]
+    ctypes = [c for c in wcs.wcs.ctype if c]
+    if not ctypes:
+        raise WCSError(
+            f"{source} has no WCS (no CTYPE keywords): pixel positions cannot be mapped to the sky. "
+            "Solve the astrometry first (e.g. astrometry.net) or use an image that carries a WCS."
+        )
+    if not wcs.has_celestial:
+        raise WCSError(
+            f"{source} has a WCS with axes {ctypes}, which is not celestial: it needs a longitude/latitude "
+            "pair such as RA---TAN/DEC--TAN or GLON-CAR/GLAT-CAR."
+        )
+    cel = wcs.celestial
+    try:
+        det = float(np.linalg.det(cel.pixel_scale_matrix))
+    except Exception as exc:  # pragma: no cover - defensive
+        raise WCSError(f"{source}: the celestial WCS has no usable pixel-scale matrix ({exc})") from exc
+    if not np.isfinite(det) or det == 0:
+        raise WCSError(f"{source}: the celestial WCS is singular (CD/PC matrix has zero determinant); check CDELT/CD")
+    return cel, fixes
+
+
+def _first_image_hdu(hdul: fits.HDUList, source: str) -> int:
+    for i, h in enumerate(hdul):
+        if isinstance(h, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)) and h.data is not None:
+            if h.data.ndim >= 2:
+                return i
+    raise FitsImageError(f"{source} holds no image HDU with 2-D data (found {[type(h).__name__ for h in hdul]})")
+
+
+def read_image(path: str | os.PathLike, hdu: int | str | None = None, *, dtype=np.float64) -> FitsImage:
+    """Read a 2-D image and its celestial WCS from a FITS file.
+
+    Parameters
+    ----------
+    path:
+        FITS file.
+    hdu:
+        HDU index or EXTNAME; default: the first HDU with 2-D image data.
+    dtype:
+        Float type of the returned pixels (integer plates such as the DSS are converted;
+        ``BSCALE``/``BZERO`` are applied by astropy).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    FitsImageError
+        Not a FITS file, no image HDU, or data that are not 2-D (degenerate axes of length 1 are dropped).
+    WCSError
+        No WCS, a non-celestial WCS, or a singular one.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"FITS file not found: {path}")
+    try:
+        hdul = fits.open(path, memmap=False)
+    except OSError as exc:
+        raise FitsImageError(f"{path} is not a readable FITS file ({exc})") from exc
+    with hdul:
+        source = str(path.name)
+        if hdu is None:
+            index = _first_image_hdu(hdul, source)
+        else:
+            try:
+                index = hdul.index_of(hdu)
+            except (KeyError, IndexError) as exc:
+                raise FitsImageError(f"{source} has no HDU {hdu!r}; it has {len(hdul)} HDUs") from exc
+        h = hdul[index]
+        if h.data is None or not hasattr(h.data, "ndim"):
+            raise FitsImageError(f"{source} HDU {index} holds no image data")
+        data = np.asarray(h.data, dtype=dtype)
+        header = h.header.copy()
+    data = np.squeeze(data)
+    if data.ndim != 2:
+        raise FitsImageError(f"{source} HDU {index}: expected a 2-D image, got shape {data.shape}")
+    wcs, fixes = celestial_wcs(header, source=f"{source} HDU {index}")
+    unit = u.dimensionless_unscaled
+    bunit = header.get("BUNIT")
+    if bunit:
+        try:
+            unit = u.Unit(bunit, parse_strict="silent")
+            if isinstance(unit, u.UnrecognizedUnit):
+                unit = u.dimensionless_unscaled
+        except (ValueError, TypeError):
+            unit = u.dimensionless_unscaled
+    return FitsImage(data=data, header=header, wcs=wcs, unit=unit, path=path, hdu=index, fixes=fixes)
+
+
+def write_image(path: str | os.PathLike, data: np.ndarray, wcs: WCS, *, unit: str | u.UnitBase | None = None,
+                meta: dict | None = None, overwrite: bool = False) -> Path:
+    """Write a 2-D image with its WCS (and ``BUNIT``, extra ``meta`` cards) as a primary HDU."""
+    data = np.asarray(data)
+    if data.ndim != 2:
+        raise ValueError(f"write_image expects a 2-D array, got shape {data.shape}")
+    header = wcs.to_header()
+    if unit is not None:
+        header["BUNIT"] = u.Unit(unit).to_string("fits")
+    for k, v in (meta or {}).items():
+        header[k] = v
+    path = Path(path)
+    fits.PrimaryHDU(data=data.astype(np.float32), header=header).writeto(path, overwrite=overwrite)
+    return path
