@@ -1,0 +1,179 @@
+"""Tests of coursekit.astro stamps, the Table -> Dataset step and the star/galaxy models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from astropy.table import Table
+
+from coursekit.astro.model import (
+    FEATURES,
+    StarGalaxyCNN,
+    accuracy_above,
+    dihedral_augment,
+    feature_matrix,
+    fit_concentration_cut,
+    labelled_sample,
+    predict_proba,
+    random_forest_baseline,
+)
+from coursekit.astro.simulate import gaussian_psf_stamp, simulate_field
+from coursekit.astro.stamps import StampDataset, cutout_stamps, normalise_stamps, ring_background, table_to_dataset
+
+
+def _gauss_image(shape=(40, 50), x=20.0, y=15.0, flux=1000.0, sky=10.0):
+    img = np.full(shape, sky)
+    st, x0, y0 = gaussian_psf_stamp(x, y, 3.0, 10)
+    img[y0 : y0 + st.shape[0], x0 : x0 + st.shape[1]] += flux * st
+    return img
+
+
+# --------------------------------------------------------------------------- cutouts
+
+def test_cutout_centre_and_offsets():
+    img = np.arange(30 * 40, dtype=float).reshape(30, 40)
+    stamps, edge, off = cutout_stamps(img, [10.2, 20.0], [12.6, 15.0], 5)
+    assert stamps.shape == (2, 5, 5) and not edge.any()
+    assert stamps[0, 2, 2] == img[13, 10] and stamps[1, 2, 2] == img[15, 20]
+    np.testing.assert_allclose(off[0], [0.2, -0.4], atol=1e-12)
+    np.testing.assert_array_equal(stamps[1], img[13:18, 18:23])
+
+
+def test_cutout_near_edges_is_padded_with_nan():
+    img = np.ones((20, 20))
+    stamps, edge, _ = cutout_stamps(img, [0.0, 19.0, 10.0], [0.0, 10.0, 10.0], 7)
+    assert edge.tolist() == [True, True, False]
+    assert stamps.shape == (3, 7, 7)
+    # corner source: the 3 rows/columns below/left of the image are NaN, the rest is data
+    assert np.isnan(stamps[0, :3, :]).all() and np.isnan(stamps[0, :, :3]).all()
+    assert (stamps[0, 3:, 3:] == 1).all()
+    assert np.isnan(stamps[1, :, 4:]).all() and (stamps[1, :, :4] == 1).all()
+
+
+def test_cutout_bad_input():
+    img = np.zeros((10, 10))
+    with pytest.raises(ValueError, match="odd"):
+        cutout_stamps(img, [5], [5], 4)
+    with pytest.raises(ValueError, match="outside"):
+        cutout_stamps(img, [50], [50], 5)
+    with pytest.raises(ValueError, match="equal length"):
+        cutout_stamps(img, [1, 2], [1], 5)
+    with pytest.raises(ValueError, match="non-finite"):
+        cutout_stamps(img, [np.nan], [1], 5)
+
+
+# --------------------------------------------------------------------------- normalisation and dataset
+
+def test_normalisation_is_brightness_and_sky_independent():
+    a = _gauss_image(flux=500.0, sky=10.0)
+    b = _gauss_image(flux=5000.0, sky=300.0)
+    sa, _, _ = cutout_stamps(a, [20.0], [15.0], 21)
+    sb, _, _ = cutout_stamps(b, [20.0], [15.0], 21)
+    na, fa = normalise_stamps(sa)
+    nb, fb = normalise_stamps(sb)
+    assert na.dtype == np.float32
+    np.testing.assert_allclose(na, nb, atol=1e-6)
+    assert fb[0] / fa[0] == pytest.approx(10.0, rel=1e-3)
+    # pixels inside the flux circle sum to 1
+    yy, xx = np.mgrid[:21, :21] - 10
+    assert na[0][(xx**2 + yy**2) <= 9.5**2].sum() == pytest.approx(1.0, abs=1e-5)
+    assert ring_background(sb)[0] == pytest.approx(300.0, abs=1e-3)
+
+
+def test_normalisation_edges_and_noise_floor(rng):
+    img = _gauss_image(flux=1000.0, sky=0.0)
+    st, edge, _ = cutout_stamps(img, [1.0], [1.0], 9)
+    n, _ = normalise_stamps(st, background=0.0)
+    assert edge[0] and np.isfinite(n).all() and (n[0, :3, :3] == 0).all()
+    noise = rng.normal(0, 1.0, (1, 21, 21))
+    noise[0, 5:16, 5:16] -= 5.0  # negative "flux": divisor falls back on the noise floor
+    nn, flux = normalise_stamps(noise, background=0.0)
+    assert flux[0] > 0 and np.abs(nn).max() < 1.0
+    with pytest.raises(ValueError, match="2 values for 1 stamps"):
+        normalise_stamps(noise, background=np.zeros(2))
+
+
+def test_table_to_dataset():
+    img = _gauss_image(flux=800.0)
+    st, _, _ = cutout_stamps(img, [20.0, 20.0, 30.0], [15.0, 15.0, 20.0], 11)
+    t = Table({"id": [1, 2, 3], "is_galaxy": [0, 1, 0]})
+    ds = table_to_dataset(t, st)
+    assert isinstance(ds, torch.utils.data.Dataset) and len(ds) == 3 and ds.stamp_size == 11
+    x, y = ds[1]
+    assert x.shape == (1, 11, 11) and x.dtype == torch.float32 and y.item() == 1.0
+    assert "norm_flux" in ds.table.colnames and len(ds.table) == 3
+    loader = torch.utils.data.DataLoader(ds, batch_size=2)
+    xb, yb = next(iter(loader))
+    assert xb.shape == (2, 1, 11, 11) and yb.shape == (2,)
+    with pytest.raises(ValueError, match="3 rows but there are 2"):
+        StampDataset(st[:2], t)
+    with pytest.raises(KeyError, match="no label column"):
+        StampDataset(st, t, label="kind")
+    assert StampDataset(st, t, label=None)[0][1].item() == 0.0
+
+
+# --------------------------------------------------------------------------- models
+
+def test_cnn_shapes_and_bad_input():
+    m = StarGalaxyCNN()
+    out = m(torch.zeros(5, 1, 21, 21))
+    assert out.shape == (5,)
+    with pytest.raises(ValueError, match="batch, 1, size, size"):
+        m(torch.zeros(5, 21, 21))
+    assert sum(p.numel() for p in m.parameters()) < 30_000
+
+
+def test_dihedral_augment_keeps_content():
+    x = torch.arange(2 * 9, dtype=torch.float32).reshape(2, 1, 3, 3)
+    (xa,), y = dihedral_augment([x], torch.tensor([0.0, 1.0]))
+    assert xa.shape == x.shape and torch.equal(torch.sort(xa.flatten(1)).values, torch.sort(x.flatten(1)).values)
+
+
+def test_cnn_overfits_small_sample(rng):
+    """The loss must fall when fitting 64 stamps of point sources vs. wide blobs."""
+    from coursekit.training import fit
+
+    yy, xx = np.mgrid[:15, :15] - 7
+    n = 64
+    lab = np.arange(n) % 2
+    width = np.where(lab == 1, 3.0, 1.2)
+    stamps = np.exp(-(xx**2 + yy**2)[None] / (2 * width[:, None, None] ** 2)) + rng.normal(0, 0.02, (n, 15, 15))
+    ds = StampDataset(stamps, Table({"is_galaxy": lab}), background=0.0)
+    loader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
+    model = StarGalaxyCNN()
+    hist = fit(model, loader, None, loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=12, lr=5e-3, device="cpu",
+               progress=False)
+    assert hist.train_loss[-1] < 0.3 * hist.train_loss[0]
+    p = predict_proba(model, ds)
+    assert p.shape == (n,) and np.mean((p > 0.5) == lab) >= 0.95
+
+
+def test_labelled_sample_and_baselines():
+    f = simulate_field(seed=21, shape=(256, 256), n_stars=40, n_galaxies=40)
+    s = labelled_sample(f, stamp_size=15)
+    t = s.table
+    assert len(t) >= 55 and s.stamps.shape == (len(t), 15, 15) and s.background.shape == s.stamps.shape
+    assert set(np.unique(t["is_galaxy"])) == {0, 1}
+    for col in FEATURES + ("mag_true", "truth_id", "edge"):
+        assert col in t.colnames
+    X = feature_matrix(t)
+    assert X.shape == (len(t), len(FEATURES)) and np.isfinite(X).all()
+    ds = s.dataset()
+    assert len(ds) == len(t) and ds[0][0].shape == (1, 15, 15)
+    # a concentration cut separates bright stars from galaxies on this field
+    thr = fit_concentration_cut(t, t["is_galaxy"])
+    acc = accuracy_above(np.asarray(t["concentration"]) < thr, t["is_galaxy"], t["mag_true"], 20.0)
+    assert acc >= 0.9
+    p, _ = random_forest_baseline(t, t, n_estimators=20)
+    assert p.shape == (len(t),) and accuracy_above(p > 0.5, t["is_galaxy"], t["mag_true"], 99) > 0.95
+
+
+def test_accuracy_above_hand_computed():
+    pred = np.array([1, 0, 1, 1], bool)
+    truth = np.array([1, 0, 0, 0])
+    mag = np.array([18.0, 19.0, 20.0, 23.0])
+    assert accuracy_above(pred, truth, mag, 20.0) == pytest.approx(2 / 3)
+    assert np.isnan(accuracy_above(pred, truth, mag, 10.0))
+    t = Table({"concentration": [0.9, 0.8, 0.3, 0.2]})
+    assert 0.3 <= fit_concentration_cut(t, [0, 0, 1, 1]) <= 0.8
