@@ -1,0 +1,235 @@
+"""A mixture density network for p(z) from photometry (Bishop 1994; D'Isanto & Polsterer 2018).
+
+The network maps standardised features x (magnitudes, colours, optionally
+errors) through a shared MLP trunk to the parameters of K Gaussians:
+
+    p(z | x) = sum_k pi_k(x) N(z | mu_k(x), sigma_k(x)),
+
+with ``pi = softmax(logits)`` and ``sigma = softplus(.) + sigma_min``. It is
+trained by minimising the negative log-likelihood, written with
+``logsumexp`` so that it stays finite when every component is far from z
+(:func:`mdn_nll`). Feature and redshift standardisation live inside the
+module as buffers, so a saved state dict is the whole model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+@dataclass(frozen=True)
+class MDNConfig:
+    """Size and training schedule of the MDN."""
+
+    n_components: int = 5
+    hidden: tuple[int, ...] = (128, 128, 128)
+    sigma_min: float = 1e-3  # in units of z
+    epochs: int = 60
+    batch_size: int = 256
+    lr: float = 2e-3
+    weight_decay: float = 1e-5
+    patience: int = 10
+    val_fraction: float = 0.15
+    seed: int = 0
+
+
+class MixtureDensityNetwork(nn.Module):
+    """MLP trunk + three heads (mixture logits, means, widths) for a K-Gaussian p(z|x).
+
+    ``forward(x)`` takes standardised-or-raw features (n, d) (the module
+    standardises with its buffers ``x_mean``/``x_std``) and returns (n, 3K):
+    ``[logits | mu | sigma]`` with mu and sigma in units of z.
+    """
+
+    def __init__(self, n_features: int, n_components: int = 5, hidden: tuple[int, ...] = (128, 128, 128),
+                 sigma_min: float = 1e-3) -> None:
+        super().__init__()
+        if n_features < 1 or n_components < 1:
+            raise ValueError("n_features and n_components must be >= 1")
+        layers: list[nn.Module] = []
+        width = n_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.SiLU()]
+            width = h
+        self.trunk = nn.Sequential(*layers)
+        self.head = nn.Linear(width, 3 * n_components)
+        self.n_components = n_components
+        self.sigma_min = sigma_min
+        self.register_buffer("x_mean", torch.zeros(n_features))
+        self.register_buffer("x_std", torch.ones(n_features))
+        self.register_buffer("z_loc", torch.tensor(0.0))
+        self.register_buffer("z_scale", torch.tensor(1.0))
+
+    def set_standardisation(self, x: np.ndarray, z: np.ndarray) -> None:
+        """Store feature means/stds (from training data) and the redshift location/scale."""
+        x = np.asarray(x, np.float64)
+        std = x.std(axis=0)
+        self.x_mean.copy_(torch.as_tensor(x.mean(axis=0), dtype=torch.float32))
+        self.x_std.copy_(torch.as_tensor(np.where(std > 0, std, 1.0), dtype=torch.float32))
+        self.z_loc.fill_(float(np.mean(z)))
+        self.z_scale.fill_(float(np.std(z)) or 1.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.trunk((x - self.x_mean) / self.x_std)
+        logits, mu, s = self.head(h).chunk(3, dim=-1)
+        mu = self.z_loc + self.z_scale * mu
+        sigma = self.z_scale * F.softplus(s) + self.sigma_min
+        return torch.cat([logits, mu, sigma], dim=-1)
+
+
+def split_params(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(log_weights, mu, sigma)``, each (n, K), from the network output (n, 3K)."""
+    logits, mu, sigma = out.chunk(3, dim=-1)
+    return torch.log_softmax(logits, dim=-1), mu, sigma
+
+
+def mdn_nll(out: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood ``-log sum_k pi_k N(z | mu_k, sigma_k)``, computed stably.
+
+    ``log pi_k + log N`` is formed per component and combined with
+    ``torch.logsumexp``, so no component's tiny probability underflows to 0
+    and the loss stays finite for any z.
+    """
+    log_w, mu, sigma = split_params(out)
+    z = z.reshape(-1, 1)
+    log_n = -0.5 * ((z - mu) / sigma) ** 2 - torch.log(sigma) - _LOG_SQRT_2PI
+    return -torch.logsumexp(log_w + log_n, dim=-1).mean()
+
+
+def mixture_pdf(params: np.ndarray, z_grid: np.ndarray) -> np.ndarray:
+    """Evaluate the mixture densities (n, G) on ``z_grid`` (G,) from network outputs ``params`` (n, 3K)."""
+    p = torch.as_tensor(np.asarray(params), dtype=torch.float64)
+    log_w, mu, sigma = split_params(p)
+    g = torch.as_tensor(np.asarray(z_grid, float))[None, :, None]
+    log_n = -0.5 * ((g - mu[:, None, :]) / sigma[:, None, :]) ** 2 - torch.log(sigma[:, None, :]) - _LOG_SQRT_2PI
+    return torch.logsumexp(log_w[:, None, :] + log_n, dim=-1).exp().numpy()
+
+
+def mixture_cdf(params: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Mixture CDF at ``z`` (n,) for each row of ``params`` (n, 3K): the exact PIT."""
+    p = torch.as_tensor(np.asarray(params), dtype=torch.float64)
+    log_w, mu, sigma = split_params(p)
+    zz = torch.as_tensor(np.asarray(z, float)).reshape(-1, 1)
+    cdf = 0.5 * (1 + torch.erf((zz - mu) / (sigma * math.sqrt(2))))
+    return (log_w.exp() * cdf).sum(-1).numpy()
+
+
+class MDNPhotoZ:
+    """Estimator wrapper: ``fit(X, z)``, ``predict_params``, ``predict_pdf``, ``predict``, ``save``/``load``.
+
+    ``X`` are features (n, d) from :func:`coursekit.photoz.data.features`,
+    ``z`` the spectroscopic redshifts (n,). Training uses
+    :func:`coursekit.training.fit` with early stopping on a held-out
+    ``config.val_fraction``.
+    """
+
+    def __init__(self, config: MDNConfig | None = None, feature_names: tuple[str, ...] | None = None) -> None:
+        self.config = config or MDNConfig()
+        self.feature_names = feature_names
+        self.model: MixtureDensityNetwork | None = None
+        self.history = None
+
+    def _require(self) -> MixtureDensityNetwork:
+        if self.model is None:
+            raise RuntimeError("the MDN is not trained yet: call fit(X, z) or MDNPhotoZ.load(path)")
+        return self.model
+
+    def fit(self, X: np.ndarray, z: np.ndarray, *, progress: bool | None = None, device=None) -> MDNPhotoZ:
+        from coursekit.config import seed_everything
+        from coursekit.training import fit, make_loaders
+
+        X = np.asarray(X, np.float32)
+        z = np.asarray(z, np.float32).ravel()
+        if X.ndim != 2 or len(X) != len(z):
+            raise ValueError(f"X must be (n, d) and z (n,), got {X.shape} and {z.shape}")
+        if not (np.isfinite(X).all() and np.isfinite(z).all()):
+            raise ValueError("X or z contains NaN/inf; clean the table first (see coursekit.photoz.data)")
+        c = self.config
+        seed_everything(c.seed)
+        self.model = MixtureDensityNetwork(X.shape[1], c.n_components, c.hidden, c.sigma_min)
+        self.model.set_standardisation(X, z)
+        train, val = make_loaders(X, z, batch_size=c.batch_size, val_fraction=c.val_fraction, seed=c.seed)
+        opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(2, c.patience // 3))
+        self.history = fit(self.model, train, val, loss_fn=mdn_nll, epochs=c.epochs, optimizer=opt,
+                           scheduler=sched, patience=c.patience, progress=progress, device=device,
+                           grad_clip=5.0, desc="MDN")
+        self.model.to("cpu").eval()
+        return self
+
+    def predict_params(self, X: np.ndarray) -> np.ndarray:
+        """Mixture parameters (n, 3K): ``[logits | mu | sigma]``."""
+        from coursekit.training import predict
+
+        return predict(self._require(), np.asarray(X, np.float32), batch_size=4096, device="cpu").astype(np.float64)
+
+    def predict_pdf(self, X: np.ndarray, z_grid: np.ndarray) -> np.ndarray:
+        """p(z) (n, G) on ``z_grid``."""
+        return mixture_pdf(self.predict_params(X), z_grid)
+
+    def predict(self, X: np.ndarray, z_grid: np.ndarray | None = None, kind: str = "median") -> np.ndarray:
+        """Point estimates (n,): ``"median"``, ``"mode"`` (of p(z) on ``z_grid``) or ``"mean"``."""
+        params = self.predict_params(X)
+        if kind == "mean":
+            log_w, mu, _ = split_params(torch.as_tensor(params))
+            return (log_w.exp() * mu).sum(-1).numpy()
+        from coursekit.photoz.metrics import quantiles
+
+        grid = default_z_grid() if z_grid is None else np.asarray(z_grid)
+        pdf = mixture_pdf(params, grid)
+        if kind == "mode":
+            return grid[np.argmax(pdf, axis=1)]
+        if kind == "median":
+            return quantiles(grid, pdf + 1e-300, [0.5])[:, 0]
+        raise ValueError(f"kind must be 'median', 'mode' or 'mean', got {kind!r}")
+
+    def save(self, path: str | Path, **extra) -> Path:
+        """Write weights, buffers and config (loadable with ``weights_only=True``)."""
+        from coursekit.training import save_checkpoint
+
+        model = self._require()
+        cfg = asdict(self.config)
+        cfg["hidden"] = list(cfg["hidden"])
+        state = {
+            "state_dict": model.state_dict(),
+            "n_features": int(model.x_mean.numel()),
+            "config": cfg,
+            "feature_names": list(self.feature_names or ()),
+            **extra,
+        }
+        return save_checkpoint(state, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple[MDNPhotoZ, dict]:
+        """Read a model written by :meth:`save`; returns ``(model, extra entries)``."""
+        from coursekit.training import load_checkpoint
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no model file at {path}; train one with `python -m coursekit photoz train`")
+        state = load_checkpoint(path)
+        for key in ("state_dict", "n_features", "config"):
+            if key not in state:
+                raise ValueError(f"{path} is not a photoz MDN model file (missing {key!r})")
+        cfg = dict(state["config"])
+        cfg["hidden"] = tuple(cfg["hidden"])
+        est = cls(MDNConfig(**cfg), tuple(state.get("feature_names") or ()) or None)
+        est.model = MixtureDensityNetwork(state["n_features"], cfg["n_components"], cfg["hidden"], cfg["sigma_min"])
+        est.model.load_state_dict(state["state_dict"])
+        est.model.eval()
+        extra = {k: v for k, v in state.items() if k not in {"state_dict", "n_features", "config", "feature_names"}}
+        return est, extra
+
+
+def default_z_grid(z_max: float = 1.6, n: int = 321) -> np.ndarray:
+    """The p(z) grid used throughout: 0 to ``z_max`` in ``n`` points (dz = 0.005 by default)."""
+    return np.linspace(0.0, z_max, n)
