@@ -1,0 +1,246 @@
+"""The dual-view CNN of Shallue & Vanderburg (2018, "AstroNet", Sec. 4) and its single-view ablation.
+
+Each view has its own column of 1-D convolution blocks (convolutions with
+ReLU, then max pooling with stride 2); the flattened outputs of the columns
+are concatenated and passed to fully connected layers that end in **one
+logit** (planet vs not). The paper's columns are wider (global: 5 blocks of
+16-256 filters; local: 2 blocks of 16-32; four 512-unit dense layers); the
+course's reduced configuration keeps the shape and shrinks the widths so it
+trains on a laptop CPU in seconds. Training uses ``BCEWithLogitsLoss`` on the
+logit (numerically stable; apply ``sigmoid`` only to report probabilities)
+and the shared loop :func:`coursekit.training.fit`; the views are randomly
+reflected in time as augmentation (Sec. 4.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+VIEWS = ("global", "local")
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    """Widths of the two convolution columns and the dense head.
+
+    global_channels / local_channels: output channels of each block (one block = ``convs_per_block``
+    convolutions of ``kernel`` + ReLU, then max pooling ``pool`` with stride 2).
+    fc: widths of the hidden dense layers. dropout: before each dense layer.
+    """
+
+    global_channels: tuple[int, ...] = (8, 16, 32, 32)
+    local_channels: tuple[int, ...] = (8, 16)
+    convs_per_block: int = 1
+    kernel: int = 5
+    global_pool: int = 5
+    local_pool: int = 7
+    fc: tuple[int, ...] = (64, 64)
+    dropout: float = 0.2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CNNConfig:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+#: Closer to the paper's widths (for full mode / a GPU).
+PAPER_CONFIG = CNNConfig(
+    global_channels=(16, 32, 64, 128, 256),
+    local_channels=(16, 32),
+    convs_per_block=2,
+    fc=(512, 512, 512, 512),
+    dropout=0.3,
+)
+
+
+class ConvColumn(nn.Module):
+    """Blocks of ``convs_per_block`` x (Conv1d + ReLU) followed by MaxPool1d(pool, stride 2).
+
+    Input (batch, length) or (batch, 1, length); output (batch, channels[-1] * out_length).
+    """
+
+    def __init__(self, length: int, channels: tuple[int, ...], kernel: int, pool: int, convs_per_block: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        c_in = 1
+        for c in channels:
+            for _ in range(convs_per_block):
+                layers += [nn.Conv1d(c_in, c, kernel, padding=kernel // 2), nn.ReLU()]
+                c_in = c
+            layers.append(nn.MaxPool1d(pool, stride=2))
+        self.net = nn.Sequential(*layers)
+        with torch.no_grad():
+            self.out_features = int(self.net(torch.zeros(1, 1, length)).numel())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            x = x.unsqueeze(1)
+        return self.net(x).flatten(1)
+
+
+class TransitCNN(nn.Module):
+    """Planet-vs-false-positive classifier on the global and/or local view; returns logits (batch,).
+
+    ``views=("global", "local")`` is the paper's dual-view model; ``("global",)`` or
+    ``("local",)`` the single-view ablations. ``forward`` takes the views in that order,
+    each (batch, 2001) / (batch, 201).
+    """
+
+    def __init__(
+        self,
+        views: tuple[str, ...] = VIEWS,
+        config: CNNConfig = CNNConfig(),
+        global_length: int = 2001,
+        local_length: int = 201,
+    ):
+        super().__init__()
+        views = tuple(views)
+        if not views or any(v not in VIEWS for v in views) or len(set(views)) != len(views):
+            raise ValueError(f"views must be a non-empty ordered subset of {VIEWS}, got {views}")
+        self.views = views
+        self.config = config
+        self.lengths = {"global": global_length, "local": local_length}
+        cols = {}
+        if "global" in views:
+            cols["global"] = ConvColumn(global_length, config.global_channels, config.kernel, config.global_pool,
+                                        config.convs_per_block)
+        if "local" in views:
+            cols["local"] = ConvColumn(local_length, config.local_channels, config.kernel, config.local_pool,
+                                       config.convs_per_block)
+        self.columns = nn.ModuleDict(cols)
+        width = sum(c.out_features for c in self.columns.values())
+        head: list[nn.Module] = []
+        for h in config.fc:
+            head += [nn.Dropout(config.dropout), nn.Linear(width, h), nn.ReLU()]
+            width = h
+        head.append(nn.Linear(width, 1))
+        self.head = nn.Sequential(*head)
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        if len(xs) != len(self.views):
+            raise ValueError(f"this model takes {len(self.views)} view(s) {self.views}, got {len(xs)} inputs")
+        feats = []
+        for name, x in zip(self.views, xs):
+            if x.shape[-1] != self.lengths[name]:
+                raise ValueError(f"{name} view must have length {self.lengths[name]}, got shape {tuple(x.shape)}")
+            feats.append(self.columns[name](x))
+        return self.head(torch.cat(feats, dim=1)).squeeze(-1)
+
+
+def _arrays(ds: Any, views: tuple[str, ...]) -> list[np.ndarray]:
+    return [np.asarray(ds.global_view if v == "global" else ds.local_view, np.float32) for v in views]
+
+
+def make_loader(ds: Any, views: tuple[str, ...] = VIEWS, batch_size: int = 64, shuffle: bool = False,
+                seed: int = 0) -> torch.utils.data.DataLoader:
+    """DataLoader of ``(view..., label)`` from a :class:`~coursekit.transits.simulate.TransitDataset`."""
+    tensors = [torch.from_numpy(a) for a in _arrays(ds, views)]
+    tensors.append(torch.as_tensor(np.asarray(ds.label), dtype=torch.float32))
+    g = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(*tensors), batch_size=batch_size,
+                                       shuffle=shuffle, generator=g)
+
+
+def random_reflection(inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Augmentation: flip all views of a random half of the batch in time (Sec. 4.3)."""
+    flip = torch.rand(len(y), device=y.device) < 0.5
+    out = [torch.where(flip[:, None], x.flip(-1), x) for x in inputs]
+    return out, y
+
+
+def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    return float(((logits > 0).float() == y).float().mean())
+
+
+def train_classifier(
+    train: Any,
+    val: Any,
+    *,
+    views: tuple[str, ...] = VIEWS,
+    config: CNNConfig = CNNConfig(),
+    epochs: int = 20,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    patience: int | None = 6,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    progress: bool | None = None,
+):
+    """Train a :class:`TransitCNN` on ``train``, early-stopping on ``val`` (both TransitDatasets).
+
+    Returns ``(model, history)``; the model holds the best-validation weights and is in eval mode.
+    """
+    from coursekit.training import fit
+
+    torch.manual_seed(seed)
+    model = TransitCNN(views, config)
+    history = fit(
+        model,
+        make_loader(train, views, batch_size, shuffle=True, seed=seed),
+        make_loader(val, views, 512),
+        loss_fn=nn.BCEWithLogitsLoss(),
+        epochs=epochs,
+        lr=lr,
+        weight_decay=1e-4,
+        patience=patience,
+        batch_transform=random_reflection,
+        metrics={"accuracy": _accuracy},
+        device=device,
+        progress=progress,
+        desc=f"{'+'.join(views)} CNN",
+    )
+    model.eval()
+    return model, history
+
+
+@torch.no_grad()
+def predict_proba(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarray:
+    """Planet probability (sigmoid of the logit) for every TCE in ``ds``: (n,) floats in [0, 1]."""
+    from coursekit.training import predict
+
+    logits = predict(model, make_loader(ds, model.views, batch_size))
+    return 1.0 / (1.0 + np.exp(-logits.astype(float)))
+
+
+def save_model(model: TransitCNN, path) -> None:
+    """Save weights + configuration (plain types, loadable with ``weights_only=True``)."""
+    from coursekit.training import save_checkpoint
+
+    save_checkpoint({"state_dict": model.state_dict(), "views": list(model.views),
+                     "config": model.config.to_dict()}, path)
+
+
+def load_model(path) -> TransitCNN:
+    """Rebuild a :class:`TransitCNN` saved by :func:`save_model`."""
+    from coursekit.training import load_checkpoint
+
+    try:
+        ck = load_checkpoint(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # not a torch file, or not ours
+        raise ValueError(f"{path} is not a transit-classifier checkpoint: {exc}") from exc
+    if not isinstance(ck, dict) or "state_dict" not in ck or "views" not in ck:
+        raise ValueError(f"{path} is not a transit-classifier checkpoint (expected keys state_dict, views, config)")
+    model = TransitCNN(tuple(ck["views"]), CNNConfig.from_dict(ck["config"]))
+    model.load_state_dict(ck["state_dict"])
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def score_views(model: TransitCNN, global_views: np.ndarray, local_views: np.ndarray) -> np.ndarray:
+    """Planet probability for raw view arrays (n, 2001) and (n, 201); the model picks the views it uses."""
+    arrays = {"global": np.asarray(global_views, np.float32), "local": np.asarray(local_views, np.float32)}
+    model.eval()
+    device = next(model.parameters()).device
+    xs = [torch.from_numpy(arrays[v]).to(device) for v in model.views]
+    logits = model(*xs).float().cpu().numpy()
+    return 1.0 / (1.0 + np.exp(-logits.astype(float)))

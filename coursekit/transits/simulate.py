@@ -1,0 +1,464 @@
+"""Kepler-like long-cadence light curves with planets, eclipsing binaries and quiet stars.
+
+The reduced-mode stand-in for the Kepler DR24 TCE set of Shallue & Vanderburg (2018):
+
+* a **time grid** of 29.4-min cadences over a few ~90-day quarters, with the
+  spacecraft-wide gaps of the real mission (a day or two between quarters,
+  about a day for each monthly data downlink) and a few per cent of cadences
+  lost at random (cosmic rays, flagged cadences);
+* **stars**: radius 0.75-1.5 R_sun, quadratic limb darkening, rotational spot
+  modulation (2-40 d periods, 0.01-2 %), granulation-like red noise (an AR(1)
+  process of hours) and white noise set by the 6.5-h CDPP (30-300 ppm, the
+  range of Kepler's 11-15 mag dwarfs), plus thermal ramps after each gap;
+* **planets** (label 1): a physical transit model with limb darkening
+  (batman; Mandel & Agol 2002, Kreidberg 2015), integrated over the 29.4-min
+  exposure; the radius is set from a target transit SNR so the sample spans
+  marginal (SNR ~6) to obvious detections;
+* **eclipsing binaries** (label 0): primary and secondary eclipses (secondary
+  at phase ~0.5, depth ratio set by the surface-brightness ratio), large
+  radius ratios and grazing geometries give V shapes; twins are often
+  detected at half the period, so odd and even "transits" differ;
+* **background eclipsing binaries** (label 0): the same, diluted by a
+  brighter foreground star to planet-like depths;
+* **quiet stars** (label 0): no signal; the TCE ephemeris is random, as for
+  a noise-triggered detection.
+
+Each object gets a TCE ephemeris (period, epoch, duration, with small
+detection errors) as the Kepler pipeline would provide. :func:`make_dataset`
+turns the light curves into the global and local views and the classical
+vetting statistics, in chunks, so thousands of light curves fit in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from coursekit.transits.io import LONG_CADENCE_DAYS
+
+KINDS = ("planet", "eb", "beb", "quiet")
+#: Solar radius over AU, for a/R* from Kepler's third law.
+_AU_PER_RSUN = 215.032
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Everything that shapes the simulated population (one frozen object per run size).
+
+    n_quarters: quarters of data (~90 d each). fractions: share of planet, eb, beb, quiet.
+    period_range: days (log-uniform). cdpp_range_ppm: 6.5-h CDPP (log-uniform).
+    planet_snr_range: expected transit SNR of planets (log-uniform).
+    """
+
+    n_quarters: int = 3
+    quarter_days: float = 90.0
+    start_bkjd: float = 131.5
+    cadence_days: float = LONG_CADENCE_DAYS
+    fractions: tuple[float, float, float, float] = (0.5, 0.2, 0.15, 0.15)
+    period_range: tuple[float, float] = (0.8, 60.0)
+    cdpp_range_ppm: tuple[float, float] = (30.0, 300.0)
+    planet_snr_range: tuple[float, float] = (6.0, 120.0)
+    beb_snr_range: tuple[float, float] = (6.0, 200.0)
+    eb_depth_range: tuple[float, float] = (0.002, 0.3)
+    spot_amp_range: tuple[float, float] = (1e-4, 2e-2)
+    missing_fraction: float = 0.02
+    supersample: int = 3
+
+    @property
+    def baseline_days(self) -> float:
+        return self.n_quarters * self.quarter_days
+
+
+@dataclass
+class SimulatedLightCurves:
+    """A batch of light curves on one time grid.
+
+    time: (n_cad,) days (BKJD-like). flux: (n, n_cad) float32 normalised flux, NaN in gaps.
+    params: dict of (n,) arrays: ``kind``, ``label`` (1 = planet), true ``period``, ``t0``,
+    ``duration``, ``depth``, ``snr_expected``, the TCE ephemeris ``tce_period``, ``tce_t0``,
+    ``tce_duration``, ``cdpp_ppm``, ``impact``, ``rp_rs``, ``secondary_ratio``...
+    """
+
+    time: np.ndarray
+    flux: np.ndarray
+    params: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.flux)
+
+    def lightcurve(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(time, flux) of object ``i`` with the gaps removed."""
+        ok = np.isfinite(self.flux[i])
+        return self.time[ok], self.flux[i][ok].astype(float)
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def kepler_time_grid(config: SimulationConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Cadence times (days) and a mask of cadences with data (False in spacecraft gaps).
+
+    Quarters of ``quarter_days`` separated by 1-2 d; inside each, a ~1-d
+    downlink gap every ~30 d and occasionally a longer safe-mode gap.
+    """
+    dt = config.cadence_days
+    total = config.baseline_days
+    time = config.start_bkjd + np.arange(0.0, total, dt)
+    rel = time - config.start_bkjd
+    good = np.ones(len(time), bool)
+    for q in range(config.n_quarters):
+        q0 = q * config.quarter_days
+        if q > 0:  # inter-quarter gap (data downlink + roll)
+            good &= ~((rel >= q0) & (rel < q0 + rng.uniform(1.0, 2.0)))
+        for m in (1, 2):  # monthly downlinks
+            g0 = q0 + m * config.quarter_days / 3 + rng.uniform(-2, 2)
+            good &= ~((rel >= g0) & (rel < g0 + rng.uniform(0.8, 1.2)))
+        if rng.random() < 0.25:  # safe mode
+            g0 = q0 + rng.uniform(5, config.quarter_days - 10)
+            good &= ~((rel >= g0) & (rel < g0 + rng.uniform(2, 5)))
+    return time, good
+
+
+def _a_over_rstar(period: np.ndarray, mass: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Kepler's third law: a / R* for period (days), total mass (M_sun), stellar radius (R_sun)."""
+    a_au = (mass * (period / 365.25) ** 2) ** (1.0 / 3.0)
+    return a_au * _AU_PER_RSUN / radius
+
+
+def transit_duration(period: np.ndarray, a_rs: np.ndarray, k: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """First-to-fourth-contact duration (days) of a circular orbit (Seager & Mallen-Ornelas 2003, eq. 3).
+
+    period: days; a_rs: a/R*; k: radius ratio; b: impact parameter (in R*). Zero when there is no eclipse.
+    """
+    a_rs, k, b = np.asarray(a_rs, float), np.asarray(k, float), np.asarray(b, float)
+    inc = np.arccos(np.clip(b / a_rs, -1, 1))
+    arg = np.sqrt(np.clip((1 + k) ** 2 - b**2, 0, None)) / (a_rs * np.sin(inc))
+    return np.asarray(period, float) / np.pi * np.arcsin(np.clip(arg, 0, 1))
+
+
+def _batman_dip(time, t0, period, k, a_rs, b, u, config) -> np.ndarray:
+    """Fractional flux deficit (>= 0) of a transit/eclipse from batman, integrated over the cadence."""
+    import batman
+
+    p = batman.TransitParams()
+    p.t0, p.per, p.rp, p.a = float(t0), float(period), float(k), float(a_rs)
+    p.inc = float(np.degrees(np.arccos(min(1.0, b / a_rs))))
+    p.ecc, p.w, p.u, p.limb_dark = 0.0, 90.0, [float(u[0]), float(u[1])], "quadratic"
+    # only evaluate near the events: the rest is exactly 0
+    ph = np.mod(time - t0 + 0.5 * period, period) - 0.5 * period
+    dur = transit_duration(period, a_rs, k, b)
+    near = np.abs(ph) < max(1.5 * dur, 3 * config.cadence_days)
+    out = np.zeros(len(time))
+    if near.any() and dur > 0:
+        m = batman.TransitModel(p, time[near], supersample_factor=config.supersample, exp_time=config.cadence_days)
+        out[near] = 1.0 - m.light_curve(p)
+    return out
+
+
+def _draw_kinds(n: int, config: SimulationConfig, rng: np.random.Generator) -> np.ndarray:
+    f = np.asarray(config.fractions, float)
+    counts = np.floor(f / f.sum() * n).astype(int)
+    counts[0] += n - counts.sum()
+    kinds = np.repeat(np.array(KINDS), counts)
+    return kinds[rng.permutation(n)]
+
+
+def simulate_lightcurves(
+    n: int,
+    seed: int | np.random.Generator | None = 0,
+    config: SimulationConfig | None = None,
+    kinds: np.ndarray | list[str] | None = None,
+) -> SimulatedLightCurves:
+    """Simulate ``n`` Kepler-like long-cadence light curves (see the module docstring).
+
+    Parameters
+    ----------
+    n: number of light curves. seed: int or ``numpy.random.Generator``.
+    config: population settings (default :class:`SimulationConfig`).
+    kinds: optional (n,) list of ``"planet"``, ``"eb"``, ``"beb"``, ``"quiet"``; drawn from
+        ``config.fractions`` when omitted.
+    """
+    from scipy.signal import lfilter
+
+    config = config or SimulationConfig()
+    rng = _rng(seed)
+    if kinds is None:
+        kinds = _draw_kinds(n, config, rng)
+    kinds = np.asarray(kinds)
+    if len(kinds) != n:
+        raise ValueError(f"kinds has {len(kinds)} entries for n={n}")
+    unknown = set(kinds.tolist()) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown kind(s) {sorted(unknown)}; use {KINDS}")
+    time, grid_ok = kepler_time_grid(config, rng)
+    n_cad = len(time)
+    dt = config.cadence_days
+    baseline = config.baseline_days
+    frac_observed = grid_ok.mean() * (1 - config.missing_fraction)
+
+    # --- stars and noise levels
+    r_star = rng.uniform(0.75, 1.5, n)
+    m_star = r_star**0.9
+    u1, u2 = rng.uniform(0.3, 0.55, n), rng.uniform(0.1, 0.3, n)
+    cdpp = np.exp(rng.uniform(*np.log(config.cdpp_range_ppm), n))
+    sigma_cad = cdpp * 1e-6 * np.sqrt((6.5 / 24) / dt)
+
+    # --- orbits (all kinds), TCE ephemerides
+    p_lo, p_hi = config.period_range[0], min(config.period_range[1], baseline / 3)
+    period = np.exp(rng.uniform(np.log(p_lo), np.log(p_hi), n))
+    t0 = config.start_bkjd + rng.uniform(0, 1, n) * period
+    is_binary = np.isin(kinds, ("eb", "beb"))
+    k = np.where(is_binary, rng.uniform(0.3, 1.0, n), 0.05)
+    mass_total = m_star * np.where(is_binary, 1 + k, 1.0)
+    r_sum = r_star  # a/R* uses the primary radius
+    a_rs = _a_over_rstar(period, mass_total, r_sum)
+    # impact parameter: planets mostly non-grazing; binaries often grazing (V shapes)
+    grazing = is_binary & (rng.random(n) < np.where(kinds == "beb", 0.6, 0.35))
+    b = np.where(
+        kinds == "planet",
+        rng.uniform(0, 0.9, n),
+        np.where(grazing, 1 + k * rng.uniform(-0.6, 0.7, n), rng.uniform(0, 0.8, n)),
+    )
+    b = np.minimum(b, 0.98 * (1 + k))
+    duration0 = transit_duration(period, a_rs, np.where(kinds == "planet", 0.0, k), b)
+    n_transits = np.maximum(1.0, baseline / period * frac_observed)
+
+    # --- depths
+    ld_factor = (1 - u1 * 0.3 - u2 * 0.1) / (1 - u1 / 3 - u2 / 6)  # centre-to-mean limb-darkening boost
+    snr_target = np.where(
+        kinds == "beb",
+        np.exp(rng.uniform(*np.log(config.beb_snr_range), n)),
+        np.exp(rng.uniform(*np.log(config.planet_snr_range), n)),
+    )
+    n_in = np.maximum(1.0, n_transits * np.maximum(duration0, dt) / dt * 0.8)
+    depth_from_snr = snr_target * sigma_cad / np.sqrt(n_in)
+    rp_rs = np.clip(np.sqrt(depth_from_snr / ld_factor), 0.004, 0.25)
+    k = np.where(kinds == "planet", rp_rs, k)
+    duration = transit_duration(period, a_rs, k, b)
+    eb_depth = np.exp(rng.uniform(*np.log(config.eb_depth_range), n))
+    depth = np.where(kinds == "planet", rp_rs**2 * ld_factor,
+                     np.where(kinds == "beb", depth_from_snr, np.where(kinds == "eb", eb_depth, 0.0)))
+    secondary_ratio = np.where(is_binary, rng.uniform(0, 1, n) ** 1.5, 0.0)
+    twin = is_binary & (rng.random(n) < 0.25)
+    secondary_ratio = np.where(twin, rng.uniform(0.8, 1.0, n), secondary_ratio)
+    ecosw = np.where(is_binary, rng.normal(0, 0.02, n), 0.0)
+    half_period_tce = twin & (rng.random(n) < 0.6)
+
+    # quiet stars: a random "noise" ephemeris with a planet-like duration
+    quiet = kinds == "quiet"
+    duration = np.where(quiet, transit_duration(period, a_rs, 0.0, rng.uniform(0, 0.9, n)), duration)
+    duration = np.maximum(duration, 1.0 * dt)
+
+    # --- signals
+    flux = np.ones((n, n_cad))
+    for i in np.flatnonzero(~quiet):
+        if kinds[i] == "planet":
+            dip = _batman_dip(time, t0[i], period[i], k[i], a_rs[i], b[i], (u1[i], u2[i]), config)
+            flux[i] -= dip
+            depth[i] = dip.max() if dip.max() > 0 else depth[i]
+        else:
+            shape = _batman_dip(time, t0[i], period[i], k[i], a_rs[i], b[i], (u1[i], u2[i]), config)
+            if shape.max() <= 0:
+                continue
+            shape /= shape.max()
+            t_sec = t0[i] + period[i] * (0.5 + 2 / np.pi * ecosw[i])
+            shape2 = _batman_dip(time, t_sec, period[i], k[i], a_rs[i], b[i], (u1[i], u2[i]), config)
+            shape2 = shape2 / shape2.max() if shape2.max() > 0 else shape2
+            flux[i] -= depth[i] * (shape + secondary_ratio[i] * shape2)
+
+    # --- stellar variability, red and white noise, systematics
+    p_rot = np.exp(rng.uniform(np.log(2.0), np.log(40.0), n))
+    spot_amp = np.exp(rng.uniform(*np.log(config.spot_amp_range), n))
+    phase1, phase2 = rng.uniform(0, 2 * np.pi, (2, n))
+    tau_evol = rng.uniform(10, 60, n)
+    tt = (time - time[0])[None, :]
+    envelope = 1 + 0.4 * np.sin(2 * np.pi * tt / tau_evol[:, None] + phase2[:, None])
+    spots = spot_amp[:, None] * envelope * (
+        np.sin(2 * np.pi * tt / p_rot[:, None] + phase1[:, None])
+        + 0.4 * np.sin(4 * np.pi * tt / p_rot[:, None] + 2 * phase1[:, None])
+    )
+    flux *= 1 + spots
+    red_ratio = rng.uniform(0.1, 0.6, n)
+    tau_red = rng.uniform(0.05, 0.3, n)
+    white = rng.standard_normal((n, n_cad))
+    for i in range(n):  # AR(1): x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t
+        phi = np.exp(-dt / tau_red[i])
+        red = lfilter([np.sqrt(1 - phi**2)], [1, -phi], rng.standard_normal(n_cad))
+        flux[i] += sigma_cad[i] * (white[i] + red_ratio[i] * red)
+    # thermal settling ramps after each gap
+    starts = np.flatnonzero(np.diff(np.concatenate([[False], grid_ok]).astype(int)) == 1)
+    for s in starts:
+        since = np.clip(time - time[s], 0, None)
+        ramp = np.where(time >= time[s], np.exp(-since / 1.0), 0.0)
+        flux -= rng.uniform(0, 5e-4, n)[:, None] * ramp[None, :]
+
+    # --- gaps and missing cadences
+    lost = ~grid_ok[None, :] | (rng.random((n, n_cad)) < config.missing_fraction)
+    flux[lost] = np.nan
+
+    # --- the TCE ephemeris the pipeline would report
+    tce_period = np.where(half_period_tce, period / 2, period) * (1 + rng.normal(0, 2e-5, n))
+    tce_t0 = t0 + rng.normal(0, 0.05, n) * duration
+    tce_duration = duration * np.exp(rng.normal(0, 0.1, n))
+    label = (kinds == "planet").astype(np.int64)
+    params = {
+        "kind": kinds,
+        "label": label,
+        "period": period,
+        "t0": t0,
+        "duration": duration,
+        "depth": depth,
+        "snr_expected": np.where(quiet, 0.0, depth / sigma_cad * np.sqrt(n_in)),
+        "impact": b,
+        "rp_rs": k,
+        "a_rs": a_rs,
+        "secondary_ratio": secondary_ratio,
+        "half_period_tce": half_period_tce,
+        "cdpp_ppm": cdpp,
+        "p_rot": p_rot,
+        "spot_amp": spot_amp,
+        "tce_period": tce_period,
+        "tce_t0": tce_t0,
+        "tce_duration": tce_duration,
+    }
+    return SimulatedLightCurves(time=time, flux=flux.astype(np.float32), params=params)
+
+
+@dataclass
+class TransitDataset:
+    """Views, labels and vetting statistics of a set of TCEs.
+
+    global_view: (n, 2001) float32. local_view: (n, 201) float32. label: (n,) int64, 1 = planet.
+    params: dict of (n,) arrays (see :class:`SimulatedLightCurves`). vetting: dict of (n,) arrays
+    (``snr``, ``odd_even_sigma``, ``secondary_sigma``, ``depth``, ``score``).
+    """
+
+    global_view: np.ndarray
+    local_view: np.ndarray
+    label: np.ndarray
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+    vetting: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    @property
+    def kind(self) -> np.ndarray:
+        return self.params.get("kind", np.where(self.label == 1, "planet", "fp"))
+
+    def subset(self, idx: np.ndarray) -> TransitDataset:
+        idx = np.asarray(idx)
+        return TransitDataset(
+            self.global_view[idx],
+            self.local_view[idx],
+            self.label[idx],
+            {k: np.asarray(v)[idx] for k, v in self.params.items()},
+            {k: np.asarray(v)[idx] for k, v in self.vetting.items()},
+        )
+
+    def split(self, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0):
+        """Random train / validation / test split (Shallue & Vanderburg used 80/10/10)."""
+        if abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
+            raise ValueError(f"fractions must be non-negative and sum to 1, got {fractions}")
+        idx = np.random.default_rng(seed).permutation(len(self))
+        n_tr = int(round(fractions[0] * len(self)))
+        n_va = int(round(fractions[1] * len(self)))
+        return self.subset(idx[:n_tr]), self.subset(idx[n_tr : n_tr + n_va]), self.subset(idx[n_tr + n_va :])
+
+    @staticmethod
+    def concatenate(parts: list[TransitDataset]) -> TransitDataset:
+        return TransitDataset(
+            np.concatenate([p.global_view for p in parts]),
+            np.concatenate([p.local_view for p in parts]),
+            np.concatenate([p.label for p in parts]),
+            {k: np.concatenate([p.params[k] for p in parts]) for k in parts[0].params},
+            {k: np.concatenate([p.vetting[k] for p in parts]) for k in parts[0].vetting},
+        )
+
+
+def dataset_from_lightcurves(sim: SimulatedLightCurves) -> TransitDataset:
+    """Views and vetting statistics of every light curve in ``sim`` at its TCE ephemeris."""
+    from coursekit.transits.pipeline import views_and_vetting
+    from coursekit.transits.vetting import vetting_score
+
+    n = len(sim)
+    gv = np.empty((n, 2001), np.float32)
+    lv = np.empty((n, 201), np.float32)
+    stats: dict[str, list[float]] = {}
+    p = sim.params
+    for i in range(n):
+        g, loc, st = views_and_vetting(sim.time, sim.flux[i], p["tce_period"][i], p["tce_t0"][i], p["tce_duration"][i])
+        gv[i], lv[i] = g, loc
+        for key, v in st.items():
+            stats.setdefault(key, []).append(v)
+    vet = {key: np.asarray(v) for key, v in stats.items()}
+    vet["score"] = vetting_score(vet["snr"], vet["odd_even_sigma"], vet["secondary_sigma"])
+    return TransitDataset(gv, lv, p["label"].copy(), dict(p), vet)
+
+
+def make_dataset(
+    n: int = 2000,
+    seed: int = 0,
+    config: SimulationConfig | None = None,
+    chunk: int = 200,
+    progress: bool | None = None,
+    **config_overrides: Any,
+) -> TransitDataset:
+    """Simulate ``n`` light curves and return their views, labels and vetting statistics.
+
+    Works in chunks of ``chunk`` light curves so memory stays small. ``config_overrides``
+    replace fields of ``config`` (e.g. ``n_quarters=4``). This is the reduced-mode generator
+    of the ``simulated_kepler_tces`` data set in ``data_manifest.yaml``.
+    """
+    from coursekit.config import show_progress
+
+    config = config or SimulationConfig()
+    if config_overrides:
+        config = replace(config, **{k: tuple(v) if isinstance(v, list) else v for k, v in config_overrides.items()})
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    rng = np.random.default_rng(seed)
+    kinds = _draw_kinds(n, config, rng)
+    parts = []
+    show = show_progress() if progress is None else progress
+    from tqdm.auto import tqdm
+
+    with tqdm(total=n, desc="simulating light curves", disable=not show) as bar:
+        for s in range(0, n, chunk):
+            sim = simulate_lightcurves(min(chunk, n - s), rng, config, kinds=kinds[s : s + chunk])
+            parts.append(dataset_from_lightcurves(sim))
+            bar.update(len(sim))
+    return TransitDataset.concatenate(parts)
+
+
+def simulate_kepler90_like(seed: int = 0, noise_ppm: float = 480.0):
+    """A stand-in for Kepler-90's Q3-Q5 light curve: its planets' ephemerides and depths on Kepler's
+    time grid (BKJD 260-349.5, 352.4-373.2, 443.5-538.2), with 480 ppm white noise per cadence and
+    mild spot modulation. Used in reduced mode where the real files are absent.
+    Returns a :class:`~coursekit.transits.io.LightCurve`.
+    """
+    from coursekit.transits.io import LightCurve
+    from coursekit.transits.pipeline import KEPLER90_PLANETS
+
+    rng = np.random.default_rng(seed)
+    dt = LONG_CADENCE_DAYS
+    time = np.concatenate([np.arange(260.22, 349.50, dt), np.arange(352.38, 373.22, dt),
+                           np.arange(443.49, 538.16, dt)])
+    quarter = np.where(time < 350, 3, np.where(time < 400, 4, 5))
+    depths_ppm = {"b": 116, "c": 160, "i": 100, "d": 566, "e": 483, "f": 499, "g": 4159, "h": 8322}
+    cfg = SimulationConfig(supersample=3)
+    flux = np.ones(len(time))
+    for name, (period, t0, dur_h) in KEPLER90_PLANETS.items():
+        depth = depths_ppm[name.split()[-1]] * 1e-6
+        k = np.sqrt(depth / 1.1)
+        # a/R* from the duration of a central transit: T = P / pi * (1 + k) / (a/R*)
+        a_rs = period / np.pi * (1 + k) / (dur_h / 24)
+        flux -= _batman_dip(time, t0, period, k, a_rs, 0.3, (0.4, 0.25), cfg)
+    flux *= 1 + 5e-4 * np.sin(2 * np.pi * time / 17.0 + rng.uniform(0, 2 * np.pi))
+    flux += noise_ppm * 1e-6 * rng.standard_normal(len(time))
+    keep = rng.random(len(time)) > 0.05
+    return LightCurve(time[keep], flux[keep], np.full(keep.sum(), noise_ppm * 1e-6), quarter[keep],
+                      target="simulated Kepler-90 stand-in", meta={"KEPLERID": 11442793})

@@ -1,0 +1,101 @@
+"""BLS search and classical vetting on light curves with known injected signals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coursekit.transits.preprocess import phase_fold
+from coursekit.transits.search import bls_search, min_duration, period_grid, search_transits, transit_snr
+from coursekit.transits.vetting import vetting_score, vetting_statistics
+
+
+def _box_lc(rng, period, t0, duration, depth, *, days=80.0, sigma=3e-4, secondary=0.0, odd_extra=0.0):
+    t = np.arange(0, days, 0.0204336)
+    ph = phase_fold(t, period, t0)
+    f = 1 + sigma * rng.standard_normal(len(t))
+    inside = np.abs(ph) < duration / 2
+    odd = (np.floor((t - t0) / period + 0.5) % 2) == 1
+    f[inside] -= depth + odd_extra * odd[inside]
+    if secondary:
+        f[np.abs(phase_fold(t, period, t0 + period / 2)) < duration / 2] -= secondary
+    return t, f
+
+
+def test_period_grid_spacing_follows_the_duration():
+    grid = period_grid(1.0, 20.0, baseline=100.0)
+    assert grid[0] == pytest.approx(1.0) and grid[-1] == pytest.approx(20.0)
+    # accumulated drift over the baseline stays ~ one short duration: dP * baseline / P ~ min_duration(P)
+    step = np.diff(grid) * 100.0 / grid[:-1]
+    np.testing.assert_allclose(step, min_duration(grid[:-1]), rtol=0.02)
+    with pytest.raises(ValueError, match="period_min < period_max"):
+        period_grid(5.0, 2.0, 100.0)
+
+
+def test_bls_recovers_an_injected_box(rng):
+    t, f = _box_lc(rng, 3.7, 1.234, 0.12, 1e-3)
+    res = bls_search(t, f, period_min=1.0, period_max=20.0)
+    best = res.best
+    assert abs(best.period / 3.7 - 1) < 1e-3  # the benchmark's 0.1 % criterion
+    assert abs(phase_fold(best.t0, 3.7, 1.234)) < 0.02
+    assert 0.06 < best.duration < 0.2
+    assert best.depth == pytest.approx(1e-3, rel=0.25)
+    assert best.snr > 30 and best.n_transits >= 18
+    assert len(res.periods) == len(res.power) and res.power.max() > 0
+
+
+def test_bls_errors():
+    t = np.arange(10.0)
+    with pytest.raises(ValueError, match="at least 20 finite cadences"):
+        bls_search(t, np.ones(10))
+    with pytest.raises(ValueError, match="shorter than period_min"):
+        bls_search(np.arange(100.0), np.ones(100), period_min=0.5)
+    with pytest.raises(ValueError, match="must exceed period_min"):
+        bls_search(np.linspace(0, 1.5, 100), np.ones(100), period_min=1.0)
+
+
+def test_search_finds_two_planets_in_turn(rng):
+    t, f = _box_lc(rng, 4.3, 0.7, 0.12, 1.5e-3, days=70)
+    f[np.abs(phase_fold(t, 9.1, 2.2)) < 0.08] -= 8e-4
+    f *= 1 + 2e-3 * np.sin(2 * np.pi * t / 11.0)  # rotation, removed by flattening
+    signals, flat = search_transits(t, f, n_signals=2, period_min=1.0, period_max=20.0)
+    periods = sorted(s.period for s in signals)
+    assert periods[0] == pytest.approx(4.3, rel=1e-3) and periods[1] == pytest.approx(9.1, rel=1e-3)
+    assert signals[0].snr > signals[1].snr > 10
+    assert flat.shape == f.shape
+
+
+def test_transit_snr_by_hand():
+    t = 0.005 + 0.01 * np.arange(1000)  # no cadence on a box edge
+    # out-of-transit pattern -2..2 x 1e-4: median 1, MAD 1e-4, robust std 1.4826e-4
+    f = 1 + 1e-4 * np.tile([-2.0, -1.0, 0.0, 1.0, 2.0], 200)
+    inside = np.abs(phase_fold(t, 5.0, 2.5)) < 0.05
+    f[inside] = 0.998
+    depth, snr, n_in, n_events = transit_snr(t, f, 5.0, 2.5, 0.1)
+    assert n_events == 2 and n_in == inside.sum() == 20
+    assert depth == pytest.approx(2e-3, abs=1e-12)
+    assert snr == pytest.approx(2e-3 / (1.4826e-4 / np.sqrt(20)), rel=1e-9)
+
+
+def test_vetting_flags_binaries_and_passes_planets(rng):
+    planet = vetting_statistics(*_box_lc(rng, 3.0, 0.5, 0.1, 1e-3), 3.0, 0.5, 0.1)
+    assert planet.snr > 20 and planet.odd_even_sigma < 3 and planet.secondary_sigma < 5
+    assert planet.depth == pytest.approx(1e-3, rel=0.1)
+    # eclipsing binary detected at half its period: alternating depths
+    oddeven = vetting_statistics(*_box_lc(rng, 3.0, 0.5, 0.1, 1e-3, odd_extra=1e-3), 3.0, 0.5, 0.1)
+    assert oddeven.odd_even_sigma > 10
+    assert abs(oddeven.depth_odd - oddeven.depth_even) == pytest.approx(1e-3, rel=0.15)
+    # secondary eclipse at phase 0.5
+    sec = vetting_statistics(*_box_lc(rng, 3.0, 0.5, 0.1, 1e-3, secondary=4e-4), 3.0, 0.5, 0.1)
+    assert sec.secondary_sigma > 5 and sec.secondary_phase == pytest.approx(0.5, abs=0.02)
+    scores = vetting_score([planet.snr, oddeven.snr, sec.snr],
+                           [planet.odd_even_sigma, oddeven.odd_even_sigma, sec.odd_even_sigma],
+                           [planet.secondary_sigma, oddeven.secondary_sigma, sec.secondary_sigma])
+    assert scores[0] > 0 and scores[1] < 0 and scores[2] < 0
+
+
+def test_vetting_score_by_hand():
+    # min(ln(14.2 / 7.1), 1 - 1.5/3, 1 - 1/5) = min(0.693, 0.5, 0.8)
+    assert vetting_score(14.2, 1.5, 1.0) == pytest.approx(0.5)
+    assert vetting_score(7.1, 0.0, 0.0) == pytest.approx(0.0)
+    assert vetting_score(20.0, 6.0, 0.0) == pytest.approx(-1.0)
