@@ -14,7 +14,9 @@ module as buffers, so a saved state dict is the whole model.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,6 +42,23 @@ class MDNConfig:
     patience: int = 10
     val_fraction: float = 0.15
     seed: int = 0
+    #: torch CPU threads while training/predicting (restored afterwards). A small MLP gains little from
+    #: intra-op threads and loses a lot when the cores are shared; None keeps torch's setting.
+    cpu_threads: int | None = 1
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Temporarily set ``torch.set_num_threads(n)`` (no-op for ``None``)."""
+    if n is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -160,9 +179,13 @@ class MDNPhotoZ:
         train, val = make_loaders(X, z, batch_size=c.batch_size, val_fraction=c.val_fraction, seed=c.seed)
         opt = torch.optim.AdamW(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(2, c.patience // 3))
-        self.history = fit(self.model, train, val, loss_fn=mdn_nll, epochs=c.epochs, optimizer=opt,
-                           scheduler=sched, patience=c.patience, progress=progress, device=device,
-                           grad_clip=5.0, desc="MDN")
+        from coursekit.config import get_device
+
+        device = torch.device(device) if device is not None else get_device()
+        with torch_threads(c.cpu_threads if device.type == "cpu" else None):
+            self.history = fit(self.model, train, val, loss_fn=mdn_nll, epochs=c.epochs, optimizer=opt,
+                               scheduler=sched, patience=c.patience, progress=progress, device=device,
+                               grad_clip=5.0, desc="MDN")
         self.model.to("cpu").eval()
         return self
 
@@ -170,7 +193,9 @@ class MDNPhotoZ:
         """Mixture parameters (n, 3K): ``[logits | mu | sigma]``."""
         from coursekit.training import predict
 
-        return predict(self._require(), np.asarray(X, np.float32), batch_size=4096, device="cpu").astype(np.float64)
+        with torch_threads(self.config.cpu_threads):
+            out = predict(self._require(), np.asarray(X, np.float32), batch_size=4096, device="cpu")
+        return out.astype(np.float64)
 
     def predict_pdf(self, X: np.ndarray, z_grid: np.ndarray) -> np.ndarray:
         """p(z) (n, G) on ``z_grid``."""
