@@ -8,7 +8,6 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
-from astropy.wcs import WCS
 
 from coursekit.astro import FULL, REDUCED, get_config
 from coursekit.astro.catalog import predictions_table, read_predictions, tables_equal, write_predictions
@@ -63,6 +62,7 @@ def test_read_image_round_trip(tmp_path):
     c = img.wcs.pixel_to_world(w.wcs.crpix[0] - 1, w.wcs.crpix[1] - 1)
     assert c.ra.deg == pytest.approx(150.0, abs=1e-10) and c.dec.deg == pytest.approx(2.0, abs=1e-10)
     assert img.footprint().shape == (4, 2)
+    assert img.obs_time is None
 
 
 def test_read_image_picks_first_image_extension(tmp_path):
@@ -129,6 +129,7 @@ def test_read_real_dss_m67(shared_real):
     assert img.pixel_scale.to_value(u.arcsec) == pytest.approx(1.70, abs=0.01)
     assert img.center().separation(M67) < 1 * u.arcmin
     assert any("datfix" in f for f in img.fixes)  # the 1951 DATE-OBS was repaired, not warned about
+    assert img.header["DATE-OBS"] == "29/11/51" and img.obs_time.iso[:10] == "1951-11-29"
 
 
 @pytest.mark.shared_data

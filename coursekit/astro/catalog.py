@@ -70,7 +70,7 @@ def predictions_table(catalog: Table, p_galaxy: np.ndarray, *, model: str, model
     t["class"] = np.where(p >= threshold, "galaxy", "star")
     t.meta["MODEL"] = model
     t.meta["MODELVER"] = str(model_version)
-    t.meta["DATE"] = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    t.meta["DATE"] = date or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
     from coursekit import __version__
 
     t.meta["CREATOR"] = f"coursekit {__version__} (coursekit.astro.catalog)"

@@ -65,6 +65,25 @@ class FitsImage:
 
         return wcs_to_celestial_frame(self.wcs).name
 
+    @property
+    def obs_time(self):
+        """Observation epoch as an :class:`astropy.time.Time` (UTC), or ``None`` if the header has none.
+
+        Taken from the WCS after astropy's ``datfix`` repair, so old ``DATE-OBS = 'dd/mm/yy'`` cards work.
+        UTC is undefined before 1960, so older epochs (photographic plates) are given in TT (they differ by
+        under a minute then).
+        """
+        from astropy.time import Time
+
+        w = self.wcs.wcs
+        if w.dateobs:
+            t = Time(w.dateobs, scale="tt")
+        elif np.isfinite(w.mjdobs):
+            t = Time(w.mjdobs, format="mjd", scale="tt")
+        else:
+            return None
+        return t if t.jyear < 1960 else Time(t.tt.value, format=t.format, scale="utc")
+
     def center(self):
         """Sky coordinate (:class:`~astropy.coordinates.SkyCoord`) of the image centre."""
         ny, nx = self.shape

@@ -21,7 +21,7 @@ def _stretch(data: np.ndarray, lo: float = 1.0, hi: float = 99.7):
 
 
 def plot_field(data: np.ndarray, wcs=None, *, ax: Axes | None = None, detections=None, truth=None,
-               title: str | None = None) -> Axes:
+               title: str | None = None, marker_size: float = 90) -> Axes:
     """The image (asinh stretch) with sky axes when ``wcs`` is given (and ``ax`` is None), detections as circles
     and injected sources as crosses (stars) / squares (galaxies)."""
     if ax is None:
@@ -34,8 +34,8 @@ def plot_field(data: np.ndarray, wcs=None, *, ax: Axes | None = None, detections
         ax.scatter(np.asarray(truth["x"])[~star], np.asarray(truth["y"])[~star], marker="s", s=30, facecolors="none",
                    edgecolors="C2", lw=0.8, label="injected galaxy")
     if detections is not None and len(detections):
-        ax.scatter(np.asarray(detections["x"]), np.asarray(detections["y"]), s=90, facecolors="none",
-                   edgecolors="C3", lw=0.8, label="detected")
+        ax.scatter(np.asarray(detections["x"]), np.asarray(detections["y"]), s=marker_size, facecolors="none",
+                   edgecolors="C3", lw=0.6, label="detected")
     if truth is not None or detections is not None:
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if wcs is not None and hasattr(ax, "coords"):
