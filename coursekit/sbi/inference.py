@@ -18,6 +18,7 @@ Imports of torch and sbi stay inside the functions.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,7 +207,7 @@ def train_posterior(
         posterior=posterior,
         survey=survey,
         n_simulations=int(th.shape[0]),
-        epochs=int(summary["epochs_trained"][-1]),
+        epochs=len(summary["training_loss"]),
         train_loss=[float(v) for v in summary["training_loss"]],
         val_loss=[float(v) for v in summary["validation_loss"]],
         wall_s=time.perf_counter() - t0,
@@ -276,8 +277,6 @@ def calibration(
     density for expected coverage; ``run_tarp``/``check_tarp`` give TARP's coverage curve.
     """
     import torch
-    from sbi.diagnostics import check_tarp, run_sbc, run_tarp
-    from sbi.diagnostics.sbc import check_uniformity_frequentist
 
     if n_tests < 1 or n_samples < 2:
         raise ValueError(f"need n_tests >= 1 and n_samples >= 2, got {n_tests}, {n_samples}")
@@ -288,6 +287,17 @@ def calibration(
     xf = features(torch.as_tensor(x, dtype=torch.float32))
     post = trained.posterior
     torch.manual_seed(seed)
+    with warnings.catch_warnings():
+        # sbi caps its sampling batch to bound memory and says so on every call; the cap is harmless here
+        warnings.filterwarnings("ignore", message="Capping max_sampling_batch_size")
+        return _calibration(post, th, xf, n_samples)
+
+
+def _calibration(post: Any, th: Any, xf: Any, n_samples: int) -> Calibration:
+    import torch
+    from sbi.diagnostics import check_tarp, run_sbc, run_tarp
+    from sbi.diagnostics.sbc import check_uniformity_frequentist
+
     ranks, _ = run_sbc(th, xf, post, num_posterior_samples=n_samples, show_progress_bar=False)
     ks = check_uniformity_frequentist(ranks, n_samples)
     # expected coverage of HPD regions: rank of the truth's density among the samples' densities

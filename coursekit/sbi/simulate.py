@@ -62,7 +62,7 @@ class Survey:
     cosmo: the fixed cosmological parameters.
     """
 
-    volume: float = 1.0e9
+    volume: float = 1.0e8
     n_bar: float = 5.0e-4
     k_min: float = 0.02
     k_max: float = 0.20
@@ -110,7 +110,7 @@ class Survey:
         return k.ravel(), w / w.sum(axis=1, keepdims=True)
 
 
-#: The fiducial survey: 1 (Gpc/h)^3, n_bar = 5e-4 (h/Mpc)^3, 12 bins in 0.02-0.20 h/Mpc.
+#: The fiducial survey: 0.1 (Gpc/h)^3 = 1e8 (Mpc/h)^3, n_bar = 5e-4 (h/Mpc)^3, 12 bins in 0.02-0.20 h/Mpc.
 FIDUCIAL_SURVEY = Survey()
 
 
