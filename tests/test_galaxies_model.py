@@ -1,0 +1,182 @@
+"""Tests of the ResNet18 classifier, augmentation, rotation-averaged prediction and evaluation metrics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from coursekit.galaxies.evaluate import (
+    accuracy,
+    calibration,
+    confident_mistakes,
+    confusion_matrix,
+    grad_cam,
+    per_class_report,
+    saliency,
+)
+from coursekit.galaxies.model import (
+    GalaxyClassifier,
+    SkyAugment,
+    TrainConfig,
+    build_model,
+    predict,
+    rotate,
+    train_classifier,
+)
+
+CLASSES4 = ("elliptical", "spiral", "merger", "irregular")
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    torch.manual_seed(0)
+    return build_model(CLASSES4).eval()
+
+
+def test_build_model_shapes_and_head(small_model):
+    out = small_model(torch.rand(2, 3, 64, 64))
+    assert out.shape == (2, 4)
+    assert small_model.classes == CLASSES4
+    head = small_model.trunk.fc
+    assert [type(m) for m in head] == [nn.Dropout, nn.Linear, nn.ReLU, nn.Dropout, nn.Linear]
+    assert head[1].out_features == 256 and head[4].out_features == 4
+    # random init: nothing frozen
+    assert all(p.requires_grad for p in small_model.parameters())
+
+
+def test_freeze_early_and_small_stem():
+    m = build_model(3, freeze_early=True, stem="small")
+    assert m.classes == ("class_0", "class_1", "class_2")
+    assert not any(p.requires_grad for p in m.trunk.layer1.parameters())
+    assert all(p.requires_grad for p in m.trunk.layer4.parameters())
+    assert m.trunk.conv1.stride == (1, 1) and isinstance(m.trunk.maxpool, nn.Identity)
+    with pytest.raises(ValueError, match="stem"):
+        build_model(4, stem="huge")
+    with pytest.raises(ValueError, match="two classes"):
+        build_model(1)
+
+
+def test_forward_rejects_wrong_channels(small_model):
+    with pytest.raises(ValueError, match=r"\(n, 3, H, W\)"):
+        small_model(torch.rand(2, 1, 64, 64))
+
+
+def test_rotate_quarter_turn_is_exact():
+    x = torch.rand(3, 3, 16, 16)
+    np.testing.assert_allclose(rotate(x, torch.full((3,), math.pi / 2)), torch.rot90(x, 1, (-2, -1)), atol=1e-5)
+    np.testing.assert_allclose(rotate(x, torch.zeros(3)), x, atol=1e-6)
+
+
+def test_sky_augment_keeps_a_centred_galaxy():
+    yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    blob = torch.exp(-((xx - 15.5) ** 2 + (yy - 15.5) ** 2) / 20.0).expand(8, 3, 32, 32).clone()
+    (out,), y = SkyAugment(brightness=0, contrast=0)([blob], torch.arange(8))
+    assert out.shape == blob.shape and torch.equal(y, torch.arange(8))
+    # a round centred blob is invariant under rotation and flips (up to interpolation)
+    np.testing.assert_allclose(out.numpy(), blob.numpy(), atol=0.03)
+    (bright,), _ = SkyAugment(rotate=False, flip=False, brightness=0.5, contrast=0)([blob * 0.5], y)
+    ratio = (bright.sum(dim=(1, 2, 3)) / (blob * 0.5).sum(dim=(1, 2, 3))).numpy()
+    assert np.all((ratio >= 0.5) & (ratio <= 1.5)) and ratio.std() > 0.01
+
+
+class _Linear(nn.Module):
+    """A deliberately orientation-sensitive model: logits are linear in the pixels."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(1)
+        self.lin = nn.Linear(3 * 8 * 8, 4)
+
+    def forward(self, x):
+        return self.lin(x.flatten(1))
+
+
+def test_predict_probabilities_and_tta_average():
+    model = _Linear()
+    x = torch.rand(5, 3, 8, 8)
+    p = predict(model, x)
+    np.testing.assert_allclose(p.sum(1), 1, atol=1e-6)
+    # tta=True: by hand, the mean softmax over the 8 symmetries of the square
+    views = [torch.rot90(v, k, (-2, -1)) for v in (x, x.flip(-1)) for k in range(4)]
+    expected = torch.stack([torch.softmax(model(v), 1) for v in views]).mean(0).detach().numpy()
+    np.testing.assert_allclose(predict(model, x, tta=True), expected, atol=1e-6)
+    # tta=4 rotations by 90 deg (bilinear, but exact at quarter turns)
+    expected4 = torch.stack([torch.softmax(model(torch.rot90(x, k, (-2, -1))), 1) for k in range(4)]).mean(0)
+    np.testing.assert_allclose(predict(model, x, tta=4), expected4.detach().numpy(), atol=1e-5)
+    # batching does not change the answer
+    np.testing.assert_allclose(predict(model, x, tta=True, batch_size=2), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "images, match",
+    [(np.zeros((2, 1, 8, 8), np.float32), r"\(n, 3, H, W\)"), (np.zeros((2, 3, 8, 8), np.uint8), "float")],
+)
+def test_predict_bad_input(images, match):
+    with pytest.raises(ValueError, match=match):
+        predict(_Linear(), images)
+    with pytest.raises(ValueError, match="tta"):
+        predict(_Linear(), np.zeros((1, 3, 8, 8), np.float32), tta=-2)
+
+
+def test_training_overfits_64_examples():
+    """The shared loop with the galaxy recipe must drive the loss down on a tiny, learnable set."""
+    rng = np.random.default_rng(0)
+    y = np.arange(64) % 2
+    x = rng.random((64, 3, 32, 32)).astype(np.float32) * 0.2
+    x[y == 1, 0] += 0.6  # class 1 is red
+    cfg = TrainConfig(epochs=6, batch_size=16, lr=3e-3, augment=False, val_fraction=0.25, weight_decay=0.0)
+    model, hist = train_classifier(x, y, ("blue", "red"), cfg, device="cpu", progress=False)
+    assert isinstance(model, GalaxyClassifier)
+    assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
+    assert accuracy(predict(model, x), y) > 0.9
+
+
+def test_train_classifier_bad_labels():
+    with pytest.raises(ValueError, match="labels must be in"):
+        train_classifier(np.zeros((4, 3, 16, 16), np.float32), np.array([0, 1, 2, 5]), CLASSES4,
+                         TrainConfig(epochs=1), device="cpu", progress=False)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def test_confusion_and_report_by_hand():
+    y = np.array([0, 0, 1, 1, 1, 2])
+    pred = np.array([0, 1, 1, 1, 2, 2])
+    cm = confusion_matrix(y, pred, 3)
+    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 2, 1], [0, 0, 1]])
+    rep = per_class_report(y, pred, ("a", "b", "c"))
+    assert rep["a"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3), "support": 2}
+    assert rep["b"]["precision"] == pytest.approx(2 / 3) and rep["b"]["recall"] == pytest.approx(2 / 3)
+    assert rep["c"]["precision"] == 0.5 and rep["c"]["recall"] == 1.0
+    assert accuracy(pred, y) == pytest.approx(4 / 6)
+
+
+def test_ece_by_hand():
+    # two bins used: confidences 0.9 (3 samples, 2 right) and 0.6 (1 sample, right)
+    probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.1, 0.9], [0.6, 0.4]])
+    y = np.array([0, 0, 0, 0])
+    cal = calibration(probs, y, n_bins=10)
+    # bin (0.8, 0.9]: conf 0.9, acc 2/3 ; bin (0.5, 0.6]: conf 0.6, acc 1
+    assert cal.ece == pytest.approx(3 / 4 * abs(2 / 3 - 0.9) + 1 / 4 * abs(1 - 0.6))
+    assert cal.count.sum() == 4 and np.isnan(cal.accuracy[0])
+    with pytest.raises(ValueError, match="one label each"):
+        calibration(probs, y[:3])
+
+
+def test_confident_mistakes_order():
+    probs = np.array([[0.6, 0.4], [0.2, 0.8], [0.95, 0.05], [0.3, 0.7]])
+    y = np.array([1, 1, 1, 0])
+    np.testing.assert_array_equal(confident_mistakes(probs, y, k=5), [2, 3, 0])
+
+
+def test_saliency_and_gradcam_shapes(small_model):
+    x = np.random.default_rng(0).random((2, 3, 64, 64)).astype(np.float32)
+    s = saliency(small_model, x)
+    g = grad_cam(small_model, x)
+    for m in (s, g):
+        assert m.shape == (2, 64, 64) and m.min() >= 0 and m.max() <= 1 + 1e-6
+    assert np.all(s.reshape(2, -1).max(1) == pytest.approx(1.0))
