@@ -82,7 +82,7 @@ def uint8_to_rgb(images: np.ndarray, size: int = 64, crop: float = 1.0) -> np.nd
     h, w = images.shape[1:3]
     ch, cw = max(1, int(round(h * crop))), max(1, int(round(w * crop)))
     y0, x0 = (h - ch) // 2, (w - cw) // 2
-    x = torch.as_tensor(images[:, y0 : y0 + ch, x0 : x0 + cw]).permute(0, 3, 1, 2).float() / 255.0
+    x = torch.from_numpy(np.array(images[:, y0 : y0 + ch, x0 : x0 + cw])).permute(0, 3, 1, 2).float() / 255.0
     if (ch, cw) != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
     return x.clamp(0, 1).numpy().astype(np.float32)
