@@ -26,7 +26,9 @@ def test_reads_annz_style_boss_table(tmp_path):
     )
     report = {}
     cat = D.load_photometry_csv(p, z_min=0.005, report=report)
+    kept = report.pop("kept_rows")
     assert len(cat) == 2 and report == {"n_read": 3, "n_bad": 0, "n_low_z": 1, "n_duplicates": 0}
+    np.testing.assert_array_equal(kept, [0, 2])
     np.testing.assert_allclose(cat.z, [0.42, 0.31])
     np.testing.assert_allclose(cat.mag[0], [22.1, 20.5, 19.2, 18.7, 18.4])
     np.testing.assert_allclose(cat.mag_err[1], [0.3, 0.03, 0.02, 0.02, 0.04])

@@ -131,3 +131,15 @@ def test_catalog_shapes_split_and_frame():
     np.testing.assert_allclose(sim.asinh_mag(flux), cat.mag, atol=1e-9)
     with pytest.raises(ValueError, match="mag and mag_err"):
         sim.PhotometryCatalog(np.zeros((3, 5)), np.zeros((3, 4)), np.zeros(3))
+
+
+def test_packaged_grid_matches_a_fresh_integration():
+    grid = sim.flux_grid()
+    assert sim.PACKAGED_GRID.exists() and grid.flux.shape == (6, 401, 5)
+    for t, name in enumerate(sim.TEMPLATE_NAMES):
+        wave, flam = sim.load_template(name)
+        k = np.array([0, 57, 123, 399])
+        fresh = sim.ab_maggies(wave, flam, grid.z[k]) / sim.ab_maggies(wave, flam, 0.0)[2]
+        np.testing.assert_allclose(grid.flux[t, k], fresh, rtol=1e-9)
+    with pytest.raises(ValueError, match="positive"):
+        sim.compute_flux_grid(dz=0.0)

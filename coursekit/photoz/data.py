@@ -93,7 +93,8 @@ def load_photometry_csv(
     deduplicate:
         Drop rows that repeat an earlier row exactly.
     report:
-        If a dict is given, it receives counts: ``n_read``, ``n_bad``, ``n_low_z``, ``n_duplicates``.
+        If a dict is given, it receives counts: ``n_read``, ``n_bad``, ``n_low_z``, ``n_duplicates``,
+        and ``kept_rows``, the indices of the rows returned.
     """
     if missing not in {"drop", "fill", "raise"}:
         raise ValueError(f"missing must be 'drop', 'fill' or 'raise', got {missing!r}")
@@ -163,6 +164,7 @@ def load_photometry_csv(
         keep &= ~low
     if report is not None:
         report.update(stats)
+        report["kept_rows"] = np.flatnonzero(keep)  # row numbers (after de-duplication) that were kept
     if not keep.any():
         raise ValueError("no rows left after removing bad values and low redshifts")
     return PhotometryCatalog(mag[keep], err[keep], z[keep], tuple(columns.bands))

@@ -197,9 +197,22 @@ class FluxGrid:
         return np.linspace(0, self.n_templates - 1, self.n_templates + (self.n_templates - 1) * n_interp)
 
 
+#: The default grid, precomputed with :func:`compute_flux_grid` and shipped with the package
+#: (``tests/test_photoz_simulate.py`` checks it against a fresh integration).
+PACKAGED_GRID = Path(__file__).with_name("sdss_cww_flux_grid.npz")
+
+
 @lru_cache(maxsize=4)
 def flux_grid(z_max: float = 2.0, dz: float = 0.005) -> FluxGrid:
-    """Compute (once per process) the :class:`FluxGrid` on ``z = 0, dz, ..., z_max``."""
+    """The :class:`FluxGrid` on ``z = 0, dz, ..., z_max`` (the packaged default, or computed once per process)."""
+    if (z_max, dz) == (2.0, 0.005) and PACKAGED_GRID.exists():
+        with np.load(PACKAGED_GRID) as d:
+            return FluxGrid(z=d["z"], flux=d["flux"], labels=tuple(str(x) for x in d["labels"]))
+    return compute_flux_grid(z_max, dz)
+
+
+def compute_flux_grid(z_max: float = 2.0, dz: float = 0.005) -> FluxGrid:
+    """Integrate every template through every filter on ``z = 0, dz, ..., z_max`` (a few seconds)."""
     if dz <= 0 or z_max <= 0:
         raise ValueError("z_max and dz must be positive")
     z = np.round(np.arange(0.0, z_max + dz / 2, dz), 10)
