@@ -177,3 +177,20 @@ def test_accuracy_above_hand_computed():
     assert np.isnan(accuracy_above(pred, truth, mag, 10.0))
     t = Table({"concentration": [0.9, 0.8, 0.3, 0.2]})
     assert 0.3 <= fit_concentration_cut(t, [0, 0, 1, 1]) <= 0.8
+
+
+def test_star_galaxy_experiment_plumbing():
+    from coursekit.astro import AstroConfig
+    from coursekit.astro.pipeline import star_galaxy_experiment
+    from coursekit.astro.simulate import FieldSpec
+
+    cfg = AstroConfig(field_shape=(160, 160), n_stars=20, n_galaxies=20, n_train_fields=2, stamp_size=15, epochs=2,
+                      batch_size=32)
+    spec = FieldSpec(shape=(160, 160), n_stars=20, n_galaxies=20)
+    res = star_galaxy_experiment(cfg, spec=spec, test_seed=7, progress=False)
+    m = res.metrics
+    assert res.history.epochs == 2 and m["n_train"] > 40 and m["n_test"] > 20
+    assert res.p_cnn.shape == (m["n_test"],) and np.all((res.p_cnn >= 0) & (res.p_cnn <= 1))
+    for k in ("acc_cnn", "acc_rf", "acc_concentration"):
+        assert 0.0 <= m[k] <= 1.0
+    assert m["acc_rf"] > 0.8  # bright sources on a clean simulation are easy for the forest

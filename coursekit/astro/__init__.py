@@ -38,7 +38,7 @@ class AstroConfig:
 
 
 REDUCED = AstroConfig()
-FULL = AstroConfig(field_shape=(1024, 1024), n_stars=600, n_galaxies=600, n_train_fields=16, epochs=30)
+FULL = AstroConfig(field_shape=(1024, 1024), n_stars=600, n_galaxies=600, n_train_fields=12, epochs=20)
 
 
 def get_config(mode: str | None = None) -> AstroConfig:
