@@ -1,0 +1,236 @@
+"""The steps notebook 04, the ``gw`` CLI and the ``gw`` benchmark share, with one run-size config.
+
+``CONFIG = sized(REDUCED, FULL)`` picks the size; every step takes the config and an explicit seed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from coursekit.config import sized
+from coursekit.gw.io import StrainSegment, read_gwosc_hdf5
+from coursekit.gw.simulate import InjectionSampler
+from coursekit.gw.spectral import aligo_psd
+from coursekit.gw.waveforms import BBHPrior, WaveformBank
+
+GW150914_GPS = 1126259462.44
+GW150914_FILES = ("H-H1_LOSC_4_V2-1126259446-32.hdf5", "L-L1_LOSC_4_V2-1126259446-32.hdf5")
+
+
+@dataclass(frozen=True)
+class GWConfig:
+    """Run size of the GW detection pipeline (all durations in s, rates in Hz)."""
+
+    fs: float = 2048.0
+    window_duration: float = 1.0
+    merger_range: tuple[float, float] = (0.6, 0.9)
+    seg_duration: float = 8.0  # waveform generation grid (PSD resolution 1/8 Hz)
+    prior: BBHPrior = field(default_factory=BBHPrior)
+    n_train_waveforms: int = 200
+    n_test_waveforms: int = 50
+    n_template_candidates: int = 250
+    minimal_match: float = 0.95
+    max_templates: int = 60
+    snr_range: tuple[float, float] = (6.0, 16.0)
+    batch_size: int = 64
+    batches_per_epoch: int = 32
+    epochs: int = 6
+    lr: float = 3e-3
+    n_val: int = 512
+    n_noise_eval: int = 2000
+    n_signal_eval: int = 200
+    eval_snrs: tuple[float, ...] = (6.0, 8.0, 10.0, 12.0, 15.0)
+    faps: tuple[float, ...] = (1e-2, 1e-3)
+    seed: int = 2015
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["prior"] = {"mass_range": list(self.prior.mass_range), "spin_range": list(self.prior.spin_range)}
+        return d
+
+
+REDUCED = GWConfig()
+FULL = GWConfig(n_train_waveforms=2000, n_test_waveforms=300, n_template_candidates=3000, minimal_match=0.97,
+                max_templates=1000, batches_per_epoch=400, epochs=20, batch_size=128, n_val=4096,
+                n_noise_eval=100_000, n_signal_eval=2000)
+
+
+def get_config(mode: str | None = None) -> GWConfig:
+    """The reduced or full config for the current ``COURSEKIT_MODE``."""
+    return sized(REDUCED, FULL, mode)
+
+
+# --------------------------------------------------------------------------- data
+
+def gw150914_segments(mode: str | None = None) -> list[StrainSegment] | None:
+    """H1 and L1 strain around GW150914 (32 s at 4096 Hz).
+
+    Reduced mode reads the copies in ``shared_real_dir()/gw_ligo_losc`` when they exist and
+    returns ``None`` otherwise (a student's offline clone); full mode downloads and verifies
+    the GWOSC files listed in the manifest as ``gw150914_strain``.
+    """
+    from coursekit.config import get_mode
+    from coursekit.data import fetch, shared_real_dir
+
+    if get_mode(mode) == "full":
+        paths = {p.name: p for p in fetch("gw150914_strain")}
+        return [read_gwosc_hdf5(paths[name]) for name in GW150914_FILES]
+    shared = shared_real_dir()
+    if shared is None or not (shared / "gw_ligo_losc" / GW150914_FILES[0]).exists():
+        return None
+    return [read_gwosc_hdf5(shared / "gw_ligo_losc" / name) for name in GW150914_FILES]
+
+
+def design_psds(cfg: GWConfig, detectors: tuple[str, ...] = ("H1", "L1")) -> dict[str, np.ndarray]:
+    """Advanced-LIGO design PSD for each detector on the waveform grid."""
+    psd = aligo_psd(int(round(cfg.seg_duration * cfg.fs)), cfg.fs)
+    return {d: psd for d in detectors}
+
+
+@dataclass
+class Banks:
+    """Training, test and template waveforms, drawn independently from the same prior."""
+
+    train: WaveformBank
+    test: WaveformBank
+    templates: WaveformBank
+    candidates: int
+    seconds: float
+
+
+def build_banks(cfg: GWConfig, psds: dict[str, np.ndarray], seed: int | None = None) -> Banks:
+    """Generate the three waveform banks; templates are placed stochastically (minimal match ``cfg.minimal_match``)."""
+    from coursekit.gw.matched_filter import place_template_bank
+
+    rng = np.random.default_rng(cfg.seed if seed is None else seed)
+    t0 = time.perf_counter()
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration)
+    train = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_train_waveforms, rng), psds, **kw)
+    test = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_test_waveforms, rng), psds, **kw)
+    cand_params = cfg.prior.sample_intrinsic(cfg.n_template_candidates, rng)
+    cand = WaveformBank.generate(cand_params, psds, **kw)
+    keep = place_template_bank(cand, cfg.minimal_match, cfg.max_templates)
+    templates = WaveformBank(params={k: v[keep] for k, v in cand.params.items()}, spectra=cand.spectra[keep],
+                             gram=cand.gram[keep], fs=cand.fs, crop_duration=cand.crop_duration,
+                             merger_offset=cand.merger_offset, detectors=cand.detectors, f_low=cand.f_low,
+                             f_high=cand.f_high)
+    return Banks(train, test, templates, cfg.n_template_candidates, time.perf_counter() - t0)
+
+
+def samplers(cfg: GWConfig, banks: Banks) -> tuple[InjectionSampler, InjectionSampler]:
+    """Injection samplers for training (train bank) and testing (test bank)."""
+    kw = dict(window_duration=cfg.window_duration, merger_range=cfg.merger_range, prior=cfg.prior)
+    return InjectionSampler(banks.train, **kw), InjectionSampler(banks.test, **kw)
+
+
+# --------------------------------------------------------------------------- training
+
+def train_cnn(cfg: GWConfig, sampler: InjectionSampler, seed: int | None = None, progress: bool | None = None,
+              checkpoint: str | Path | None = None):
+    """Train :class:`MultiScaleCNN` with ``BCEWithLogitsLoss`` on freshly simulated windows (shared ``fit``).
+
+    Every epoch draws new noise, sky positions and SNRs (uniform in ``cfg.snr_range``) from the
+    training bank; the validation set is fixed. Returns ``(model, history)``.
+    """
+    import torch
+
+    from coursekit.config import seed_everything
+    from coursekit.gw.model import MultiScaleCNN
+    from coursekit.training import fit
+
+    seed = cfg.seed if seed is None else seed
+    seed_everything(seed)
+    rng = np.random.default_rng(seed + 1)
+    val = sampler.sample(cfg.n_val, rng, snr=cfg.snr_range)
+    xv, yv = torch.from_numpy(val.x), torch.from_numpy(val.y)
+    val_loader = [(xv[i:i + 256], yv[i:i + 256]) for i in range(0, len(xv), 256)]
+    model = MultiScaleCNN(n_det=sampler.n_det)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    steps = cfg.epochs * cfg.batches_per_epoch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.2)
+    history = fit(model, sampler.batches(cfg.batches_per_epoch, cfg.batch_size, rng, cfg.snr_range), val_loader,
+                  loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=cfg.epochs, optimizer=opt, scheduler=sched,
+                  scheduler_step="batch", checkpoint=checkpoint, progress=progress, desc="CNN",
+                  metrics={"accuracy": lambda o, y: float(((o > 0).float() == y).float().mean())})
+    model.eval()
+    return model, history
+
+
+# --------------------------------------------------------------------------- evaluation
+
+@dataclass
+class Comparison:
+    """Scores of the CNN (logits) and the matched filter (network SNR) on the same windows."""
+
+    noise: dict[str, np.ndarray]
+    signal: dict[str, dict[float, np.ndarray]]
+    seconds_per_data_second: dict[str, float]
+    n_templates: int
+    fitting_factor: np.ndarray
+
+
+def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler: InjectionSampler,
+                                seed: int | None = None, n_noise: int | None = None, n_signal: int | None = None,
+                                snrs: tuple[float, ...] | None = None) -> Comparison:
+    """Score the same noise and injection windows with the CNN and the matched filter; time both."""
+    import torch
+
+    from coursekit.gw.evaluate import seconds_per_data_second
+    from coursekit.gw.matched_filter import WindowFilter, fitting_factors
+    from coursekit.gw.model import predict_logits
+
+    rng = np.random.default_rng((cfg.seed if seed is None else seed) + 2)
+    n_noise = n_noise or cfg.n_noise_eval
+    n_signal = n_signal or cfg.n_signal_eval
+    snrs = snrs or cfg.eval_snrs
+    mf = WindowFilter.from_bank(banks.templates, cfg.window_duration, cfg.merger_range)
+    model = model.to("cpu").eval()
+    cnn_fn = lambda x: predict_logits(model, x).numpy()  # noqa: E731
+    noise_x = test_sampler.noise(n_noise, rng)
+    with torch.inference_mode():
+        noise = {"CNN": cnn_fn(noise_x), "matched filter": mf.network_snr(noise_x)}
+    signal: dict[str, dict[float, np.ndarray]] = {"CNN": {}, "matched filter": {}}
+    for snr in snrs:
+        sig, _ = test_sampler.signals(np.full(n_signal, float(snr)), rng)
+        x = test_sampler.noise(n_signal, rng) + sig
+        signal["CNN"][float(snr)] = cnn_fn(x)
+        signal["matched filter"][float(snr)] = mf.network_snr(x)
+    timing_x = noise_x[: min(256, n_noise)]
+    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=2),
+             "matched filter": seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration)}
+    ff = fitting_factors(banks.test, banks.templates, np.arange(min(len(banks.test), 40)))
+    return Comparison(noise, signal, times, mf.n_templates, ff)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+def save_model(model, path: str | Path, cfg: GWConfig, detectors: tuple[str, ...], extra: dict | None = None) -> Path:
+    """Save weights plus what ``gw scan`` needs (detectors, rate, window, merger range)."""
+    from coursekit.training import save_checkpoint
+
+    meta = {"detectors": list(detectors), "fs": cfg.fs, "window_duration": cfg.window_duration,
+            "merger_range": list(cfg.merger_range), "n_det": len(detectors), **(extra or {})}
+    return save_checkpoint({"state_dict": model.state_dict(), "meta": meta}, path)
+
+
+def load_model(path: str | Path):
+    """Load a model saved by :func:`save_model`; returns ``(model, meta)``."""
+    from coursekit.gw.model import MultiScaleCNN
+    from coursekit.training import load_checkpoint
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file {path} does not exist; train one with `python -m coursekit gw train`")
+    try:
+        state = load_checkpoint(path)
+        meta = state["meta"]
+        model = MultiScaleCNN(n_det=int(meta["n_det"]))
+        model.load_state_dict(state["state_dict"])
+    except (KeyError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"{path} is not a model saved by `gw train` ({exc})") from exc
+    model.eval()
+    return model, meta

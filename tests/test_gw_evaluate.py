@@ -1,0 +1,69 @@
+"""Thresholds, efficiencies, ROC and false-alarm rates (coursekit.gw.evaluate)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coursekit.gw.evaluate import (
+    efficiency,
+    efficiency_table,
+    false_alarms_per,
+    fap_for_rate,
+    roc_curve,
+    seconds_per_data_second,
+    threshold_at_fap,
+)
+
+
+def test_threshold_at_fap_hand_computed():
+    noise = np.arange(1000.0)  # scores 0..999
+    assert threshold_at_fap(noise, 1e-3) == 999.0  # nothing strictly above the largest
+    assert threshold_at_fap(noise, 1e-2) == 990.0  # 9 of 1000 above
+    with pytest.raises(ValueError, match="at least 10000 noise windows"):
+        threshold_at_fap(noise, 1e-4)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        threshold_at_fap(noise, 0.0)
+
+
+def test_threshold_realises_the_fap_on_gaussian_noise(rng):
+    noise = rng.standard_normal(200_000)
+    thr = threshold_at_fap(noise, 1e-3)
+    assert thr == pytest.approx(3.09, abs=0.05)  # Phi^-1(1 - 1e-3)
+    assert np.mean(rng.standard_normal(200_000) > thr) == pytest.approx(1e-3, rel=0.15)
+
+
+def test_efficiency_and_error():
+    e, err = efficiency(np.array([0.0, 1.0, 2.0, 3.0]), 1.5)
+    assert e == 0.5 and err == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="no signal"):
+        efficiency(np.array([]), 0.0)
+
+
+def test_roc_curve_endpoints_and_separable_case():
+    fap, eff = roc_curve(np.array([0.0, 1.0, 2.0, 3.0]), np.array([10.0, 11.0]))
+    assert fap[0] == 1.0 and fap[-1] == 0.25
+    assert np.all(eff == 1.0)
+    fap, eff = roc_curve(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.5, 2.5]))
+    np.testing.assert_allclose(eff, [1.0, 0.5, 0.5, 0.0])  # thresholds 0, 1, 2, 3
+
+
+def test_false_alarm_conversions():
+    assert false_alarms_per(1e-3, 1.0, "day") == pytest.approx(86.4)
+    assert false_alarms_per(1e-3, 2.0, "hour") == pytest.approx(1.8)
+    assert fap_for_rate(1.0, "month", 1.0) == pytest.approx(1 / (30 * 86400))
+    with pytest.raises(ValueError, match="per must be"):
+        false_alarms_per(1e-3, 1.0, "fortnight")
+
+
+def test_seconds_per_data_second():
+    t = seconds_per_data_second(lambda x: np.fft.rfft(x), np.zeros((8, 2048)), window_duration=0.5)
+    assert 0 < t < 0.1
+
+
+def test_efficiency_table_rows():
+    noise = {"A": np.arange(100.0)}
+    sig = {"A": {10.0: np.array([98.5, 200.0]), 5.0: np.array([0.0, 1.0])}}
+    rows = efficiency_table(noise, sig, faps=(1e-2,))
+    assert {(r["snr"], r["efficiency"]) for r in rows} == {(10.0, 0.5), (5.0, 0.0)}  # threshold 99
+    assert rows[0]["per_day"] == pytest.approx(864.0)
