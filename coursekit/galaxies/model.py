@@ -203,7 +203,11 @@ def predict(
             if k:
                 v = torch.rot90(v, k, dims=(-2, -1))
             if angle:
-                v = rotate(v, torch.full((len(v),), angle, device=device))
+                quarter = round(angle / (math.pi / 2))
+                if abs(angle - quarter * math.pi / 2) < 1e-9:  # exact and cheaper than interpolating
+                    v = torch.rot90(v, quarter % 4, dims=(-2, -1))
+                else:
+                    v = rotate(v, torch.full((len(v),), angle, device=device))
             p = torch.softmax(model(v).float(), dim=1)
             acc = p if acc.shape[1] == 0 else acc + p
         out = (acc / len(views)).cpu()
