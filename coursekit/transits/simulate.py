@@ -316,6 +316,7 @@ def simulate_lightcurves(
         "rp_rs": k,
         "a_rs": a_rs,
         "secondary_ratio": secondary_ratio,
+        "secondary_phase": np.where(is_binary, 0.5 + 2 / np.pi * ecosw, np.nan),
         "half_period_tce": half_period_tce,
         "cdpp_ppm": cdpp,
         "p_rot": p_rot,
