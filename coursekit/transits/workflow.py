@@ -22,7 +22,8 @@ from coursekit.transits.model import PAPER_CONFIG, CNNConfig
 
 @dataclass(frozen=True)
 class RunSize:
-    """Sizes of one run. n_lightcurves: simulated TCEs (80/10/10 split). epochs: CNN training epochs."""
+    """Sizes of one run. n_lightcurves: simulated TCEs (80/10/10 split). epochs: CNN training epochs.
+    n_bls_examples: planets searched by the BLS benchmark. kepler90_signals: signals extracted from Kepler-90."""
 
     n_lightcurves: int
     n_quarters: int
@@ -31,11 +32,13 @@ class RunSize:
     batch_size: int = 64
     patience: int = 5
     n_bls_examples: int = 60
+    kepler90_signals: int = 2
 
 
-ReducedRun = RunSize(n_lightcurves=1500, n_quarters=2, epochs=12)
+ReducedRun = RunSize(n_lightcurves=1500, n_quarters=2, epochs=12,
+                     cnn=CNNConfig(global_channels=(4, 8, 16), local_channels=(8, 16), fc=(64,)))
 FullRun = RunSize(n_lightcurves=20000, n_quarters=6, epochs=40, cnn=PAPER_CONFIG, batch_size=128, patience=8,
-                  n_bls_examples=300)
+                  n_bls_examples=300, kepler90_signals=4)
 RUN_CONFIG: RunSize = sized(ReducedRun, FullRun)
 
 
