@@ -29,9 +29,9 @@ class PhotozRunConfig:
     mdn: MDNConfig = MDNConfig(hidden=(64, 64, 64), epochs=25, patience=6)
     mdn_errors: bool = True  # feed log magnitude errors to the MDN as well
     knn_k: int = 30
-    rf_trees: int = 100
-    template_n_interp: int = 2
-    max_template_objects: int | None = 2000  # template fitting on a random subset of the test set
+    rf_trees: int = 50
+    template_n_interp: int = 1
+    max_template_objects: int | None = 1500  # template fitting on a random subset of the test set
     seed: int = 0
 
 
@@ -42,6 +42,7 @@ FULL = PhotozRunConfig(
     n_galaxies=200_000,
     mdn=MDNConfig(hidden=(128, 128, 128), epochs=150, patience=12),
     rf_trees=200,
+    template_n_interp=2,
     max_template_objects=None,
 )
 #: The BOSS DR10 benchmark (real data): nine magnitude+colour features, the reference RF/kNN settings.
