@@ -168,6 +168,17 @@ def test_features_of_symmetric_and_asymmetric_images():
     assert f[0, names.index("colour_br")] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_clumpiness_sees_knots_not_noise():
+    rng = np.random.default_rng(3)
+    disc = _round_profile(scale=5.0) * 200
+    knots = disc.copy()
+    for cx, cy in [(20, 25), (40, 38), (30, 44), (45, 22)]:
+        knots[cy - 1 : cy + 2, cx - 1 : cx + 2] += 150
+    stack = np.stack([np.stack([p] * 3) for p in (disc, knots)]) + rng.normal(0, 3.0, (2, 3, 64, 64))
+    s = morphology_features(stack)[:, FEATURE_NAMES.index("clumpiness")]
+    assert abs(s[0]) < 0.05 and s[1] > s[0] + 0.05
+
+
 def test_concentration_orders_profiles():
     yy, xx = np.mgrid[0:64, 0:64] - 31.5
     r = np.hypot(xx, yy)

@@ -9,7 +9,8 @@ the simulator and the survey cut-outs put the galaxy):
 * **asymmetry** ``A = Σ|I - I_180| / Σ|I|`` minus the same quantity for pure noise
   (Conselice, Bershady & Jangren 2000), ``I_180`` the image rotated by 180°.
 * **clumpiness (smoothness)** ``S = Σ (I - I_σ)_+ / Σ I`` with ``I_σ`` the image
-  smoothed by a Gaussian of width ``0.25 r_half`` (Conselice 2003), centre excluded.
+  smoothed by a Gaussian of width ``0.25 r_half`` (Conselice 2003), centre excluded,
+  minus the expected contribution of the sky noise.
 * **ellipticity** ``1 - b/a`` from the flux-weighted second moments of the pixels above
   2σ of the sky.
 * **Gini** coefficient of the pixel fluxes (Abraham et al. 2003; Lotz et al. 2004).
@@ -103,6 +104,10 @@ def morphology_features(images: np.ndarray, aperture: float = 0.45) -> np.ndarra
         sel = np.round(smooth_scale, 1) == s
         sm = gaussian_filter(img[sel], sigma=(0, s, s), mode="constant")
         resid = np.clip(img[sel] - sm, 0, None)[:, ring].sum(axis=1)
+        # remove the noise's own contribution: E[(r)_+] = sigma_r / sqrt(2 pi), with
+        # sigma_r^2 = sigma^2 (1 - 2 k0 + sum k^2) = sigma^2 (1 - 3 / (4 pi s^2)) for a Gaussian kernel
+        sigma_r = sigma[sel] * np.sqrt(max(1 - 3 / (4 * np.pi * s**2), 0.05))
+        resid = resid - ring.sum() * sigma_r / np.sqrt(2 * np.pi)
         clump[sel] = resid / np.maximum(img[sel][:, ring].clip(0, None).sum(axis=1), 1e-12)
 
     # ellipticity from second moments of the significant pixels
