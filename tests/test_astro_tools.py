@@ -87,6 +87,19 @@ def test_image_path_reduced_mode(monkeypatch, tmp_path, no_network):
         image_path("sdss_frame")
 
 
+def test_image_path_full_mode_offline_fails_fast(monkeypatch, tmp_path, no_network):
+    import time
+
+    from coursekit.astro.pipeline import image_path
+    from coursekit.data import DataError
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path))
+    t0 = time.perf_counter()
+    with pytest.raises(DataError):
+        image_path("dss_m67_image", mode="full")
+    assert time.perf_counter() - t0 < 30
+
+
 @pytest.mark.shared_data
 def test_image_path_finds_real_sample(shared_real):
     from coursekit.astro.pipeline import image_path

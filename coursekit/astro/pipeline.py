@@ -77,18 +77,23 @@ class StarGalaxyResult:
 
 def star_galaxy_experiment(config: AstroConfig | None = None, *, train_seeds=None, test_seed: int = 1000,
                            spec: FieldSpec | None = None, val_fraction: float = 0.2, seed: int = 0,
-                           progress: bool | None = None) -> StarGalaxyResult:
+                           progress: bool | None = None, test_sample: LabelledSample | None = None
+                           ) -> StarGalaxyResult:
     """Train the CNN on simulated fields and compare it with two classical baselines on a held-out field.
 
     ``metrics`` holds ``acc_cnn``, ``acc_rf``, ``acc_concentration`` (accuracy above the field's ``mag_limit``),
     the same over all matched detections (``*_all``), the sample sizes and the wall times in seconds.
+    ``test_sample``: an already built :func:`~coursekit.astro.model.labelled_sample` of the held-out field
+    (then ``test_seed`` is not used).
     """
     cfg = config or get_config()
     spec = spec or FieldSpec(shape=cfg.field_shape, n_stars=cfg.n_stars, n_galaxies=cfg.n_galaxies)
     train_seeds = list(range(100, 100 + cfg.n_train_fields)) if train_seeds is None else list(train_seeds)
     t0 = time.perf_counter()
     train = simulated_samples(train_seeds, spec, cfg.stamp_size)
-    test = simulated_samples([test_seed], spec, cfg.stamp_size)
+    test = test_sample if test_sample is not None else simulated_samples([test_seed], spec, cfg.stamp_size)
+    if test.stamps.shape[1] != cfg.stamp_size:
+        raise ValueError(f"test_sample stamps are {test.stamps.shape[1]} px, the config says {cfg.stamp_size}")
     t_data = time.perf_counter() - t0
 
     ds = train.dataset()
