@@ -1,0 +1,64 @@
+"""The four laws of notebook 06, recovered by the offline engine at reduced-mode search sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coursekit.symbolic import problems as P
+from coursekit.symbolic import simulate as S
+from coursekit.symbolic.data import hubble_diagram, load_pantheon
+
+
+def test_kepler_simulated_recovers_exponent():
+    res = P.kepler_simulated(S.simulate_orbits(seed=0), seed=0, config=P.REDUCED, engine="operon")
+    assert res.recovered
+    assert res.values["p"] == pytest.approx(1.5, abs=0.01)
+    assert res.values["c"] == pytest.approx(1.0, abs=0.05)
+    assert res.baseline["p"] == pytest.approx(1.5, abs=0.01)
+    assert res.values["c_theory"] == pytest.approx(1.0, abs=1e-4)
+    assert set(res.report()) >= {"law", "recovered", "p", "baseline_p"}
+
+
+def test_kepler_planets_solar_system_and_moons():
+    res = P.kepler_planets(S.solar_system_table(), seed=0, config=P.REDUCED, engine="operon")
+    assert res.recovered
+    assert res.values["p_a"] == pytest.approx(1.5, abs=0.01)
+    assert res.values["p_M"] == pytest.approx(-0.5, abs=0.01)
+    assert res.values["c"] == pytest.approx(res.values["c_theory"], rel=0.01)
+
+
+@pytest.mark.slow
+def test_nfw_profile_form_recovered():
+    prof = S.simulate_nfw_profile(seed=0)
+    res = P.nfw_profile(prof, seed=0, config=P.REDUCED, engine="operon")
+    assert res.recovered
+    assert res.values["inner_slope"] == pytest.approx(-1, abs=0.15)
+    assert res.values["outer_slope"] == pytest.approx(-3, abs=0.15)
+    assert res.values["rs"] == pytest.approx(20, rel=0.25)
+    assert res.baseline["rs"] == pytest.approx(20, rel=0.1)
+
+
+def _synthetic_hubble(h0=70.0, n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(0.023, 0.1, n)
+    from astropy import units as u
+
+    d = 299792.458 * z / h0 * (1 + 0.07 * rng.normal(size=n))
+    return {"z": z, "v": 299792.458 * z * u.km / u.s, "d": d * (1 + z) * u.Mpc}
+
+
+def test_hubble_law_on_synthetic_flow():
+    res = P.hubble_law(_synthetic_hubble(), seed=0, config=P.REDUCED, engine="operon")
+    assert res.values["H0"] == pytest.approx(70, abs=1.5)
+    assert res.recovered
+    with pytest.raises(ValueError, match="distance must be"):
+        P.hubble_law(_synthetic_hubble(), distance="angular")
+
+
+@pytest.mark.shared_data
+def test_hubble_law_pantheon(shared_real):
+    t = load_pantheon(shared_real / "supernova_hubble_diagram_pantheonplus" / "Pantheon+SH0ES.dat")
+    res = P.hubble_law(hubble_diagram(t), seed=0, config=P.REDUCED, engine="operon")
+    assert res.recovered
+    assert 71 < res.values["H0"] < 76
