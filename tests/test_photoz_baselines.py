@@ -95,8 +95,9 @@ def test_multimodal_indices_finds_the_bimodal_rows():
 
 
 def test_compare_methods_runs_on_a_small_split_and_rejects_unknown_methods():
-    from coursekit.photoz.evaluate import REDUCED, compare_methods, synthetic_split
     from dataclasses import replace
+
+    from coursekit.photoz.evaluate import REDUCED, compare_methods, synthetic_split
 
     cfg = replace(REDUCED, n_galaxies=1500, rf_trees=10, max_template_objects=100, template_n_interp=0)
     train, test = synthetic_split(cfg)

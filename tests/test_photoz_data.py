@@ -98,3 +98,22 @@ def test_real_boss_sample_loads_with_documented_counts(shared_real):
     assert np.all(np.isfinite(train.mag)) and np.all(train.mag_err > 0)
     # the u band is the noisy one for these red galaxies (README: MAGERR_U > 1 for 65-83 %)
     assert np.mean(train.mag_err[:, 0] > 1) > 0.5
+
+
+def test_specgals_fits_loader_dereddens_and_cuts(tmp_path):
+    from astropy.table import Table
+
+    n = 4
+    cols = {"z": [0.05, 0.1, 0.01, 0.2], "extinction_r": [0.1, 0.0, 0.0, 0.2]}
+    for j, b in enumerate(BANDS):
+        cols[f"modelMag_{b}"] = [19.0 + j * 0.1] * n
+        cols[f"modelMagErr_{b}"] = [0.05] * n
+    Table(cols).write(tmp_path / "specgals.fits")
+    cat = D.load_specgals(tmp_path / "specgals.fits")
+    assert len(cat) == 3  # z = 0.01 < 0.02 dropped
+    np.testing.assert_allclose(cat.mag[0], 19.0 + 0.1 * np.arange(5) - 0.1 * np.array(D.SDSS_EXTINCTION_RATIO))
+    raw = D.load_specgals(tmp_path / "specgals.fits", deredden=False, z_max=0.15)
+    assert len(raw) == 2 and raw.mag[0, 0] == pytest.approx(19.0)
+    Table({"z": [0.1]}).write(tmp_path / "bad.fits")
+    with pytest.raises(ValueError, match="not an astroML specgals table"):
+        D.load_specgals(tmp_path / "bad.fits")

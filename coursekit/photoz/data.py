@@ -230,3 +230,44 @@ def feature_names(bands: tuple[str, ...] = BANDS, *, colours: bool = True, error
     if errors:
         names += [f"log_err_{b}" for b in bands]
     return names
+
+
+#: SFD98 extinction ratios A_b / A_r for SDSS ugriz (A_b / E(B-V) = 5.155, 3.793, 2.751, 2.086, 1.479).
+SDSS_EXTINCTION_RATIO: tuple[float, ...] = (5.155 / 2.751, 3.793 / 2.751, 1.0, 2.086 / 2.751, 1.479 / 2.751)
+
+
+def load_specgals(paths: str | os.PathLike | list[str | os.PathLike], *, deredden: bool = True,
+                  z_min: float = 0.02, z_max: float | None = None) -> PhotometryCatalog:
+    """The SDSS DR8 spectroscopic galaxy table of astroML's ``fetch_sdss_specgals`` (FITS, one or two parts).
+
+    Uses the ``modelMag_{ugriz}`` magnitudes and ``modelMagErr_{ugriz}`` errors and the spectroscopic ``z``.
+    astroML's query already applies the quality cuts (``petroMag_r`` 10-18, i.e. the Main Galaxy
+    Sample; all model magnitudes 10-25; 0 < u - r < 6; ``rChi2 < 2``; ``0 < zErr < 0.01``; ``z > 0.02``).
+    With ``deredden=True`` Galactic extinction is removed using ``extinction_r`` scaled to each band
+    with the SFD98 ratios (:data:`SDSS_EXTINCTION_RATIO`). The file is not in the course manifest (no
+    verifiable sha256); point this at astroML's cached copy (``~/astroML_data/SDSSspecgalsDR8_*.fit.gz``).
+    """
+    from astropy.table import Table, vstack
+
+    path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    tables = []
+    for p in path_list:
+        if not Path(p).exists():
+            raise FileNotFoundError(f"{p} does not exist (astroML caches it in ~/astroML_data)")
+        tables.append(Table.read(p))
+    t = vstack(tables) if len(tables) > 1 else tables[0]
+    need = [f"modelMag_{b}" for b in BANDS] + [f"modelMagErr_{b}" for b in BANDS] + ["z"]
+    if deredden:
+        need.append("extinction_r")
+    lacking = [c for c in need if c not in t.colnames]
+    if lacking:
+        raise ValueError(f"not an astroML specgals table: missing {lacking}")
+    mag = np.stack([np.asarray(t[f"modelMag_{b}"], float) for b in BANDS], axis=1)
+    err = np.stack([np.asarray(t[f"modelMagErr_{b}"], float) for b in BANDS], axis=1)
+    z = np.asarray(t["z"], float)
+    if deredden:
+        mag = mag - np.asarray(t["extinction_r"], float)[:, None] * np.asarray(SDSS_EXTINCTION_RATIO)[None, :]
+    keep = np.isfinite(mag).all(1) & (err > 0).all(1) & (z >= z_min)
+    if z_max is not None:
+        keep &= z <= z_max
+    return PhotometryCatalog(mag[keep], err[keep], z[keep])

@@ -32,7 +32,7 @@ The recipe (every step is a function below, each with a test):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,7 @@ def template_dir() -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(name: str) -> tuple[np.ndarray, np.ndarray]:
     """One template SED: ``(wavelength_A (n,), f_lambda (n,))``, arbitrary flux units.
 
