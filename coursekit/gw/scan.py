@@ -2,10 +2,10 @@
 
 Real data are prepared the way the training windows were made: resampled to the model's rate,
 PSD estimated from the data themselves (Welch, median average, 4 s segments), whitened with
-that PSD (Tukey taper, whitening filter truncated to ``truncate`` s to tame narrow lines),
-band-passed and normalised; the tapered ends are dropped. Windows of the training length slide
-with ``stride``; each window's score is attached to the time where the training put the merger
-on average (the middle of ``merger_range``), so the score curve peaks at the event time.
+that PSD (Tukey taper, whitening filter truncated to ``truncate`` s, the resolution of the PSD
+estimate), band-passed and rescaled to unit robust standard deviation; the tapered ends are dropped. Windows of the training length slide
+with ``stride``; each window's score is attached to the window's centre, and a trigger's time is
+the middle of the plateau of high scores (see :func:`peak_time`).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def check_segments(segments: list[StrainSegment], fs: float, min_duration: float
 
 
 def prepare_strain(segments: list[StrainSegment], fs: float = 2048.0, detectors: tuple[str, ...] | None = None,
-                   psd_duration: float = 4.0, taper_s: float = 2.0, truncate: float = 2.0, f_low: float = F_LOW,
+                   psd_duration: float = 4.0, taper_s: float = 2.0, truncate: float | None = 4.0, f_low: float = F_LOW,
                    f_high: float = F_HIGH) -> PreparedStrain:
     """Resample, estimate PSDs, whiten and drop ``taper_s`` s at each end.
 
@@ -88,7 +88,11 @@ def prepare_strain(segments: list[StrainSegment], fs: float = 2048.0, detectors:
         rows.append(w)
         t0 = seg.t0
     cut = int(round(taper_s * fs))
-    data = np.stack(rows)[:, cut:-cut].astype(np.float32)
+    data = np.stack(rows)[:, cut:-cut]
+    # a median-averaged Welch PSD from a few segments is biased by a few per cent; rescale to a unit
+    # robust standard deviation (1.4826 MAD, insensitive to a loud signal) so the windows match training
+    data /= 1.4826 * np.median(np.abs(data), axis=1, keepdims=True)
+    data = data.astype(np.float32)
     return PreparedStrain(data=data, t0=t0 + taper_s, fs=fs, detectors=detectors, psd_freqs=freqs, psds=psds)
 
 
@@ -104,30 +108,35 @@ def sliding_windows(data: np.ndarray, fs: float, window_duration: float = 1.0, s
     return np.ascontiguousarray(np.transpose(data[:, idx], (1, 0, 2))), starts / fs
 
 
-def scan(model, prepared: PreparedStrain, window_duration: float = 1.0, stride: float = 1 / 16,
-         merger_range: tuple[float, float] = (0.6, 0.9)) -> tuple[np.ndarray, np.ndarray]:
-    """CNN logit along the data: ``(gps_times, logits)``, each (m,).
-
-    The time of a window is its start plus the middle of the training ``merger_range``.
-    """
+def scan(model, prepared: PreparedStrain, window_duration: float = 1.0, stride: float = 1 / 16
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """CNN logit along the data: ``(gps_times, logits)``, each (m,); the time of a window is its centre."""
     from coursekit.gw.model import predict_logits
 
     windows, starts = sliding_windows(prepared.data, prepared.fs, window_duration, stride)
     logits = predict_logits(model, windows).numpy()
-    times = prepared.t0 + starts + window_duration * 0.5 * (merger_range[0] + merger_range[1])
-    return times, logits
+    return prepared.t0 + starts + window_duration / 2, logits
 
 
-def peak_time(times: np.ndarray, scores: np.ndarray, width: float = 0.3) -> float:
-    """Time of the highest score, refined as the score-weighted centroid of the windows within ``width``/2 of it.
+def peak_time(times: np.ndarray, scores: np.ndarray) -> float:
+    """Time of a trigger: the middle of the run of windows around the highest score that stay above half maximum.
 
-    The training puts the merger anywhere in ``merger_range``, so the scores form a plateau about
-    as wide as that range; its centroid locates the merger better than the single best window.
+    "Half maximum" is half-way between the median score (the noise level) and the highest score.
+    The CNN pools globally over the window, so it fires for any window that contains the merger:
+    the score forms a plateau about one window long, centred (in window-centre times) on the
+    merger. The middle of the plateau locates the merger to a fraction of the stride; the single
+    highest window can lie anywhere on it.
     """
+    scores = np.asarray(scores, dtype=float)
     i = int(np.argmax(scores))
-    near = np.abs(times - times[i]) <= width / 2
-    w = np.exp(scores[near] - scores[i])
-    return float(np.sum(times[near] * w) / np.sum(w))
+    level = np.median(scores) + 0.5 * (scores[i] - np.median(scores))
+    lo = i
+    while lo > 0 and scores[lo - 1] >= level:
+        lo -= 1
+    hi = i
+    while hi < len(scores) - 1 and scores[hi + 1] >= level:
+        hi += 1
+    return float(0.5 * (times[lo] + times[hi]))
 
 
 def find_triggers(times: np.ndarray, scores: np.ndarray, threshold: float, cluster: float = 1.0,
@@ -139,8 +148,9 @@ def find_triggers(times: np.ndarray, scores: np.ndarray, threshold: float, clust
         if scores[i] <= threshold:
             break
         if all(abs(times[i] - t["gps"]) > cluster for t in taken):
-            near = np.abs(times - times[i]) <= cluster / 2
-            taken.append({"gps": peak_time(times[near], scores[near]), "score": float(scores[i])})
+            near = np.abs(times - times[i]) <= 1.5 * cluster
+            taken.append({"gps": peak_time(times[near], scores[near]) if near.sum() > 2 else float(times[i]),
+                          "score": float(scores[i])})
         if top is not None and len(taken) >= top:
             break
     return taken

@@ -1,0 +1,53 @@
+"""The CNN (coursekit.gw.model): shapes, logits, and that it can learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from coursekit.gw.model import MultiScaleCNN, predict_logits
+
+
+def test_shapes_and_bad_input():
+    m = MultiScaleCNN(n_det=2)
+    out = m(torch.randn(3, 2, 2048))
+    assert out.shape == (3,)
+    assert MultiScaleCNN(n_det=1)(torch.randn(2, 1, 2048)).shape == (2,)
+    with pytest.raises(ValueError, match=r"\(batch, 2, n_samples\)"):
+        m(torch.randn(3, 1, 2048))
+
+
+def test_outputs_are_unbounded_logits():
+    torch.manual_seed(0)
+    m = MultiScaleCNN().eval()
+    with torch.no_grad():
+        m.head[-1].bias.fill_(50.0)
+        z = m(torch.randn(4, 2, 2048))
+    assert torch.all(z > 1.0)  # a sigmoid output could never exceed 1
+    assert predict_logits(m, np.zeros((0, 2, 2048), np.float32)).shape == (0,)
+
+
+def test_overfits_64_windows():
+    """The loss must fall when fitting 64 noise windows, half of them with a strong chirp-like burst."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 2, 2048)).astype(np.float32)
+    y = np.repeat([0.0, 1.0], 32).astype(np.float32)
+    t = np.arange(2048) / 2048
+    burst = (np.sin(2 * np.pi * (40 * t + 150 * t**2)) * np.exp(-((t - 0.7) / 0.05) ** 2)).astype(np.float32)
+    x[32:] += 2.0 * burst
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    m = MultiScaleCNN()
+    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    first = None
+    for _ in range(15):
+        loss = loss_fn(m(xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else float(loss.detach())
+    assert float(loss) < 0.3 * first
+    acc = ((predict_logits(m, x) > 0).float().numpy() == y).mean()
+    assert acc > 0.95
