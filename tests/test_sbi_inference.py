@@ -45,6 +45,8 @@ def test_train_posterior_shapes_and_prior_support(tiny_posterior):
     tp = tiny_posterior
     assert tp.n_simulations == 1000 and 1 <= tp.epochs <= 4  # sbi may run one epoch past max_num_epochs
     assert len(tp.train_loss) == tp.epochs
+    hist = tp.history()
+    assert hist.epochs == tp.epochs and hist.best_epoch == int(np.argmin(tp.val_loss))
     x_obs = simulate(PLANCK18_THETA, 0)
     samples = tp.sample(200, x_obs, seed=1)
     assert samples.shape == (200, 2)

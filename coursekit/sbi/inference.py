@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,30 +34,58 @@ __all__ = [
     "c2st_to_reference",
     "calibration",
     "features",
+    "npe_config",
     "train_posterior",
 ]
 
 
 @dataclass(frozen=True)
 class NPEConfig:
-    """Run size of the neural posterior (one per mode; see :func:`coursekit.sized`).
+    """Run size of the neural posterior (one per mode: :func:`npe_config`).
 
-    n_simulations: training simulations; density_estimator: sbi's "maf", "nsf" or "mdn";
+    n_simulations: training simulations; density_estimator: sbi's "nsf", "maf" or "mdn";
     hidden_features, num_transforms: size of the flow; max_epochs, stop_after_epochs: training length
     (early stopping on sbi's 10% validation split); n_sbc: calibration tests; n_posterior_samples:
-    samples per calibration test and for C2ST.
+    samples per calibration test; n_c2st: samples per side for C2ST.
+
+    The defaults (a 3-layer neural spline flow on 10,000 simulations) reached C2ST 0.525 against the
+    exact posterior and passed SBC and coverage in our runs, where a 3-layer MAF with the same budget
+    gave 0.59 and failed SBC for Omega_m.
     """
 
-    n_simulations: int = 20000
-    density_estimator: str = "maf"
+    n_simulations: int = 10000
+    density_estimator: str = "nsf"
     hidden_features: int = 50
-    num_transforms: int = 5
-    training_batch_size: int = 256
+    num_transforms: int = 3
+    training_batch_size: int = 512
     learning_rate: float = 1e-3
-    max_epochs: int = 200
-    stop_after_epochs: int = 20
-    n_sbc: int = 300
-    n_posterior_samples: int = 1000
+    max_epochs: int = 80
+    stop_after_epochs: int = 10
+    n_sbc: int = 200
+    n_posterior_samples: int = 500
+    n_c2st: int = 2000
+
+
+def npe_config(mode: str | None = None) -> NPEConfig:
+    """The reduced (laptop, ~1 min) or full (50k simulations, bigger flow, 1000 SBC tests) configuration."""
+    from coursekit.config import sized
+
+    return sized(
+        NPEConfig(),
+        NPEConfig(n_simulations=50000, hidden_features=64, num_transforms=5, max_epochs=300, stop_after_epochs=20,
+                  n_sbc=1000, n_posterior_samples=1000, n_c2st=5000),
+        mode,
+    )
+
+
+@contextmanager
+def _quiet_sbi():
+    """Silence two warnings that sbi/nflows raise on every call and that say nothing about our results:
+    nflows' use of ``torch.triangular_solve`` and sbi's notice that it caps its sampling batch size."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*triangular_solve is deprecated")
+        warnings.filterwarnings("ignore", message="Capping max_sampling_batch_size")
+        yield
 
 
 def features(x: Any) -> Any:
@@ -84,13 +113,16 @@ class _LogFeaturePosterior:
         return features(torch.as_tensor(np.asarray(x) if not hasattr(x, "detach") else x, dtype=torch.float32))
 
     def sample(self, sample_shape: tuple[int, ...], x: Any, show_progress_bars: bool = False):
-        return self.posterior.sample(sample_shape, x=self._x(x), show_progress_bars=show_progress_bars)
+        with _quiet_sbi():
+            return self.posterior.sample(sample_shape, x=self._x(x), show_progress_bars=show_progress_bars)
 
     def sample_batched(self, sample_shape: tuple[int, ...], x: Any, show_progress_bars: bool = False):
-        return self.posterior.sample_batched(sample_shape, x=self._x(x), show_progress_bars=show_progress_bars)
+        with _quiet_sbi():
+            return self.posterior.sample_batched(sample_shape, x=self._x(x), show_progress_bars=show_progress_bars)
 
     def log_prob(self, theta: Any, x: Any, norm_posterior: bool = False):
-        return self.posterior.log_prob(theta, x=self._x(x), norm_posterior=norm_posterior)
+        with _quiet_sbi():
+            return self.posterior.log_prob(theta, x=self._x(x), norm_posterior=norm_posterior)
 
 
 @dataclass
@@ -108,6 +140,14 @@ class TrainedPosterior:
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     wall_s: float = 0.0
+
+    def history(self):
+        """The per-epoch losses as a :class:`coursekit.training.History` (for ``plot_history``)."""
+        from coursekit.training import History
+
+        best = int(np.argmin(self.val_loss)) if self.val_loss else None
+        return History(train_loss=list(self.train_loss), val_loss=list(self.val_loss), best_epoch=best,
+                       best_val_loss=float(min(self.val_loss)) if self.val_loss else float("inf"))
 
     @property
     def wrapped(self) -> _LogFeaturePosterior:
@@ -195,12 +235,14 @@ def train_posterior(
         model=config.density_estimator, hidden_features=config.hidden_features, num_transforms=config.num_transforms
     )
     inference = NPE(prior=make_prior(), density_estimator=estimator, show_progress_bars=progress)
-    inference.append_simulations(th, features(xs)).train(
-        training_batch_size=config.training_batch_size,
-        learning_rate=config.learning_rate,
-        max_num_epochs=config.max_epochs,
-        stop_after_epochs=config.stop_after_epochs,
-    )
+    with _quiet_sbi():
+        inference.append_simulations(th, features(xs)).train(
+            training_batch_size=config.training_batch_size,
+            learning_rate=config.learning_rate,
+            max_num_epochs=config.max_epochs,
+            stop_after_epochs=config.stop_after_epochs,
+            show_train_summary=False,
+        )
     posterior = inference.build_posterior()
     summary = inference.summary
     return TrainedPosterior(
@@ -287,9 +329,7 @@ def calibration(
     xf = features(torch.as_tensor(x, dtype=torch.float32))
     post = trained.posterior
     torch.manual_seed(seed)
-    with warnings.catch_warnings():
-        # sbi caps its sampling batch to bound memory and says so on every call; the cap is harmless here
-        warnings.filterwarnings("ignore", message="Capping max_sampling_batch_size")
+    with _quiet_sbi():
         return _calibration(post, th, xf, n_samples)
 
 

@@ -133,7 +133,7 @@ def check_theta(theta: Any, *, low: np.ndarray = PRIOR_LOW, high: np.ndarray = P
         raise ValueError(
             f"{int(outside.sum())} parameter set(s) lie outside the prior box "
             f"Omega_m in [{low[0]}, {high[0]}], sigma_8 in [{low[1]}, {high[1]}] "
-            f"(first: {tuple(np.round(arr[i], 4))}); draw theta from prior() or clip it"
+            f"(first: ({arr[i, 0]:.4g}, {arr[i, 1]:.4g})); draw theta from prior() or clip it"
         )
     return arr
 
