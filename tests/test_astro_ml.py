@@ -113,6 +113,36 @@ def test_table_to_dataset():
     assert StampDataset(st, t, label=None)[0][1].item() == 0.0
 
 
+def test_dataset_with_catalogue_features():
+    img = _gauss_image(flux=800.0)
+    st, _, _ = cutout_stamps(img, [20.0, 20.0, 30.0], [15.0, 15.0, 20.0], 11)
+    t = Table({"is_galaxy": [0, 1, 0], "log_snr": [1.0, 2.0, np.nan], "fwhm": [3.0, 3.0, 3.0]})
+    ds = StampDataset(st, t, features=("log_snr", "fwhm"))
+    x, f, y = ds[0]
+    assert x.shape == (1, 11, 11) and f.shape == (2,) and ds.n_features == 2
+    mean, std = ds.feature_stats
+    np.testing.assert_allclose(mean, [1.5, 3.0])
+    np.testing.assert_allclose(std, [0.5, 1.0])  # a constant column keeps std 1
+    np.testing.assert_allclose(ds.f.numpy(), [[-1, 0], [1, 0], [0, 0]], atol=1e-6)  # NaN -> the mean
+    test = StampDataset(st, t, features=("log_snr", "fwhm"), feature_stats=ds.feature_stats)
+    assert torch.equal(test.f, ds.f)
+    with pytest.raises(KeyError, match="no feature columns"):
+        StampDataset(st, t, features=("gini",))
+    with pytest.raises(ValueError, match="length 2"):
+        StampDataset(st, t, features=("log_snr", "fwhm"), feature_stats=(np.zeros(1), np.ones(1)))
+    m = StarGalaxyCNN(n_features=2)
+    xb, fb, _ = next(iter(torch.utils.data.DataLoader(ds, batch_size=3)))
+    assert m(xb, fb).shape == (3,)
+    with pytest.raises(ValueError, match="needs"):
+        m(xb)
+    with pytest.raises(ValueError, match="takes no features"):
+        StarGalaxyCNN()(xb, fb)
+    p = predict_proba(m, ds)
+    assert p.shape == (3,)
+    (xa, fa), _ = dihedral_augment([xb, fb], torch.zeros(3))
+    assert torch.equal(fa, fb)
+
+
 # --------------------------------------------------------------------------- models
 
 def test_cnn_shapes_and_bad_input():

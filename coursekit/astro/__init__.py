@@ -25,7 +25,9 @@ class AstroConfig:
 
     ``field_shape``: (ny, nx) pixels of the simulated test field; ``n_stars``/``n_galaxies`` per field;
     ``n_train_fields``: simulated fields whose stamps train the classifier; ``stamp_size`` in pixels;
-    ``epochs``/``batch_size`` for the CNN.
+    ``epochs``/``batch_size`` for the CNN; ``cnn_features``: catalogue columns the CNN gets beside the stamps
+    (the flux normalisation hides brightness from the pixels; ``("log_snr",)`` gives it back, which did not
+    improve accuracy on the reduced-mode simulation, so the default is pixels only).
     """
 
     field_shape: tuple[int, int] = (512, 512)
@@ -35,6 +37,7 @@ class AstroConfig:
     stamp_size: int = 21
     epochs: int = 12
     batch_size: int = 128
+    cnn_features: tuple[str, ...] = ()
 
 
 REDUCED = AstroConfig()

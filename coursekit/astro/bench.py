@@ -73,7 +73,8 @@ def star_galaxy() -> dict:
         te = simulated_samples([ts], spec, cfg.stamp_size)
         y, mag = te.table["is_galaxy"], te.table["mag_true"]
         p_rf, _ = random_forest_baseline(res.train.table, te.table)
-        accs["cnn"].append(accuracy_above(predict_proba(res.model, te.dataset()) > 0.5, y, mag, spec.mag_limit))
+        te_ds = te.dataset(features=cfg.cnn_features, feature_stats=res.feature_stats)
+        accs["cnn"].append(accuracy_above(predict_proba(res.model, te_ds) > 0.5, y, mag, spec.mag_limit))
         accs["rf"].append(accuracy_above(p_rf > 0.5, y, mag, spec.mag_limit))
         conc = np.asarray(te.table["concentration"]) < res.concentration_threshold
         accs["concentration"].append(accuracy_above(conc, y, mag, spec.mag_limit))

@@ -42,9 +42,10 @@ class LabelledSample:
     def __len__(self) -> int:
         return len(self.table)
 
-    def dataset(self) -> StampDataset:
-        """The torch dataset of normalised stamps, label ``is_galaxy``."""
-        return StampDataset(self.stamps, self.table, label="is_galaxy", background=self.background)
+    def dataset(self, features: tuple[str, ...] = (), feature_stats=None) -> StampDataset:
+        """The torch dataset of normalised stamps (plus standardised ``features`` columns), label ``is_galaxy``."""
+        return StampDataset(self.stamps, self.table, label="is_galaxy", background=self.background,
+                            features=features, feature_stats=feature_stats)
 
     def subset(self, mask: np.ndarray) -> LabelledSample:
         return LabelledSample(self.table[mask], self.stamps[mask], self.background[mask])
@@ -97,14 +98,17 @@ def simulated_samples(seeds, spec: FieldSpec | None = None, stamp_size: int = 21
 
 
 class StarGalaxyCNN(nn.Module):
-    """Small CNN: (batch, 1, size, size) normalised stamps -> (batch,) logits of P(galaxy).
+    """Small CNN: (batch, 1, size, size) normalised stamps [+ (batch, n_features) catalogue columns]
+    -> (batch,) logits of P(galaxy).
 
     Three conv blocks (16, 32, 32 channels, 3x3, BatchNorm, ReLU; max-pool after the first two), global
-    average pooling, a hidden layer of 32 and one output. About 15 k parameters.
+    average pooling, then (with ``n_features`` > 0, the standardised catalogue columns appended) a hidden
+    layer of 32 and one output. About 15 k parameters.
     """
 
-    def __init__(self, channels: tuple[int, int, int] = (16, 32, 32)):
+    def __init__(self, channels: tuple[int, int, int] = (16, 32, 32), n_features: int = 0):
         super().__init__()
+        self.n_features = int(n_features)
         c1, c2, c3 = channels
 
         def block(i, o):
@@ -112,13 +116,21 @@ class StarGalaxyCNN(nn.Module):
 
         self.features = nn.Sequential(*block(1, c1), nn.MaxPool2d(2), *block(c1, c2), nn.MaxPool2d(2),
                                       *block(c2, c3), nn.AdaptiveAvgPool2d(1))
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c3, 32), nn.ReLU(), nn.Linear(32, 1))
+        self.head = nn.Sequential(nn.Linear(c3 + self.n_features, 32), nn.ReLU(), nn.Linear(32, 1))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, f: torch.Tensor | None = None) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 1:
             raise ValueError(f"StarGalaxyCNN expects (batch, 1, size, size) stamps, got {tuple(x.shape)}")
         # the flux-normalised pixels are ~1/size^2; rescale so the first layer sees O(1) values
-        return self.head(self.features(x * x.shape[-1] ** 2)).squeeze(-1)
+        h = self.features(x * x.shape[-1] ** 2).flatten(1)
+        if self.n_features:
+            if f is None or f.shape != (x.shape[0], self.n_features):
+                raise ValueError(f"this model needs (batch, {self.n_features}) features beside the stamps, "
+                                 f"got {None if f is None else tuple(f.shape)}")
+            h = torch.cat([h, f], dim=1)
+        elif f is not None:
+            raise ValueError("this model takes no features; build it with n_features > 0")
+        return self.head(h).squeeze(-1)
 
 
 def dihedral_augment(inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -128,7 +140,7 @@ def dihedral_augment(inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[
     x = torch.rot90(x, k, dims=(-2, -1))
     if bool(torch.randint(0, 2, (1,))):
         x = torch.flip(x, dims=(-1,))
-    return [x], y
+    return [x, *inputs[1:]], y
 
 
 def accuracy_from_logits(out: torch.Tensor, y: torch.Tensor) -> float:
@@ -138,11 +150,13 @@ def accuracy_from_logits(out: torch.Tensor, y: torch.Tensor) -> float:
 def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch_size: int = 128, lr: float = 3e-3,
               seed: int = 0, device=None, progress: bool | None = None):
     """Train :class:`StarGalaxyCNN` with :func:`coursekit.training.fit` (BCE loss, AdamW, cosine LR, dihedral
-    augmentation, best-validation weights restored). Returns ``(model, history)``."""
+    augmentation, best-validation weights restored). The model takes the dataset's ``features`` beside the stamps
+    when it has any. Returns ``(model, history)``."""
     from coursekit.training import fit
 
     torch.manual_seed(seed)
-    model = StarGalaxyCNN()
+    base = train.dataset if isinstance(train, torch.utils.data.Subset) else train
+    model = StarGalaxyCNN(n_features=getattr(base, "n_features", 0))
     g = torch.Generator().manual_seed(seed)
     tl = torch.utils.data.DataLoader(train, batch_size=batch_size, shuffle=True, generator=g)
     vl = torch.utils.data.DataLoader(val, batch_size=512)
@@ -159,7 +173,8 @@ def predict_proba(model: nn.Module, dataset: StampDataset, device=None) -> np.nd
     from coursekit.training import predict
 
     dev = device if device is not None else next(model.parameters()).device
-    return predict(model, dataset.x, device=dev, transform=torch.sigmoid).reshape(-1)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=512)
+    return predict(model, loader, device=dev, transform=torch.sigmoid).reshape(-1)
 
 
 def feature_matrix(table: Table, features: tuple[str, ...] = FEATURES) -> np.ndarray:

@@ -73,6 +73,8 @@ class StarGalaxyResult:
     p_rf: np.ndarray
     concentration_threshold: float
     metrics: dict[str, float] = field(default_factory=dict)
+    features: tuple[str, ...] = ()
+    feature_stats: tuple | None = None
 
 
 def star_galaxy_experiment(config: AstroConfig | None = None, *, train_seeds=None, test_seed: int = 1000,
@@ -96,7 +98,7 @@ def star_galaxy_experiment(config: AstroConfig | None = None, *, train_seeds=Non
         raise ValueError(f"test_sample stamps are {test.stamps.shape[1]} px, the config says {cfg.stamp_size}")
     t_data = time.perf_counter() - t0
 
-    ds = train.dataset()
+    ds = train.dataset(features=cfg.cnn_features)
     rng = np.random.default_rng(seed)
     idx = rng.permutation(len(ds))
     n_val = max(1, int(round(val_fraction * len(ds))))
@@ -105,7 +107,7 @@ def star_galaxy_experiment(config: AstroConfig | None = None, *, train_seeds=Non
     t0 = time.perf_counter()
     model, hist = train_cnn(tr, va, epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed, progress=progress)
     t_train = time.perf_counter() - t0
-    p_cnn = predict_proba(model, test.dataset())
+    p_cnn = predict_proba(model, test.dataset(features=cfg.cnn_features, feature_stats=ds.feature_stats))
 
     t0 = time.perf_counter()
     thr = fit_concentration_cut(train.table, train.table["is_galaxy"])
@@ -131,7 +133,8 @@ def star_galaxy_experiment(config: AstroConfig | None = None, *, train_seeds=Non
         "time_train_s": t_train,
         "time_baselines_s": t_base,
     }
-    return StarGalaxyResult(model, hist, train, test, p_cnn, p_rf, thr, metrics)
+    return StarGalaxyResult(model, hist, train, test, p_cnn, p_rf, thr, metrics, tuple(cfg.cnn_features),
+                            ds.feature_stats)
 
 
 @dataclass

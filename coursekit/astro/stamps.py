@@ -168,15 +168,18 @@ except ImportError:  # pragma: no cover - torch is a hard dependency of courseki
 
 
 class StampDataset(_TorchDataset):
-    """Normalised stamps with labels from a table column, as a torch ``Dataset``.
+    """Normalised stamps (and optional catalogue columns) with labels from a table column, as a torch ``Dataset``.
 
-    ``dataset[i]`` is ``(x, y)``: ``x`` a float32 tensor (1, size, size) normalised by
-    :func:`normalise_stamps`; ``y`` the float32 label (``table[label][i]``; 0 if ``label`` is None).
-    ``dataset.table`` keeps the rows (with an added ``norm_flux`` column) for writing predictions back.
+    ``dataset[i]`` is ``(x, y)``, or ``(x, f, y)`` when ``features`` are named: ``x`` a float32 tensor
+    (1, size, size) normalised by :func:`normalise_stamps`; ``f`` the (n_features,) float32 table columns,
+    standardised with ``feature_stats = (mean, std)`` (computed from this table when ``None``: pass the training
+    set's ``dataset.feature_stats`` to a test set); ``y`` the float32 label (``table[label][i]``; 0 if ``label``
+    is None). ``dataset.table`` keeps the rows (with an added ``norm_flux`` column) for writing predictions back.
     """
 
     def __init__(self, stamps: np.ndarray, table: Table, *, label: str | None = "is_galaxy",
-                 background: np.ndarray | float | None = None, flux_radius: float | None = None):
+                 background: np.ndarray | float | None = None, flux_radius: float | None = None,
+                 features: Sequence[str] = (), feature_stats: tuple[np.ndarray, np.ndarray] | None = None):
         stamps = np.asarray(stamps, float)
         if stamps.ndim != 3:
             raise ValueError(f"stamps must be (n, size, size), got shape {stamps.shape}")
@@ -195,12 +198,36 @@ class StampDataset(_TorchDataset):
         self.y = torch.from_numpy(y)
         self.table = table.copy()
         self.table["norm_flux"] = flux
+        self.features = tuple(features)
+        self.f = None
+        self.feature_stats = None
+        if self.features:
+            missing = [c for c in self.features if c not in table.colnames]
+            if missing:
+                raise KeyError(f"table has no feature columns {missing}; columns: {table.colnames}")
+            F = np.column_stack([np.asarray(table[c], float) for c in self.features])
+            if feature_stats is None:
+                mean = np.nanmean(F, axis=0)
+                std = np.nanstd(F, axis=0)
+                feature_stats = (mean, np.where(std > 0, std, 1.0))
+            mean, std = (np.asarray(a, float) for a in feature_stats)
+            if mean.shape != (len(self.features),) or std.shape != (len(self.features),):
+                raise ValueError(f"feature_stats must be two arrays of length {len(self.features)}")
+            F = np.where(np.isfinite(F), (F - mean) / std, 0.0)  # missing values -> the mean
+            self.f = torch.from_numpy(F.astype(np.float32))
+            self.feature_stats = (mean, std)
 
     def __len__(self) -> int:
         return len(self.y)
 
     def __getitem__(self, i):
+        if self.f is not None:
+            return self.x[i], self.f[i], self.y[i]
         return self.x[i], self.y[i]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.features)
 
     @property
     def stamp_size(self) -> int:
