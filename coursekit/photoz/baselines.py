@@ -83,7 +83,7 @@ class TemplateFitter:
     sigma_model: float = 0.03
     prior: str | None = None
     grid: FluxGrid | None = None
-    chunk: int = 1000
+    chunk: int = 250  # galaxies per vectorised block (memory ~ chunk x nz x nt x 5 doubles)
 
     def __post_init__(self) -> None:
         if self.prior not in (None, "bpz"):

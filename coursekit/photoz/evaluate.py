@@ -32,6 +32,7 @@ class PhotozRunConfig:
     rf_trees: int = 50
     template_n_interp: int = 1
     max_template_objects: int | None = 1500  # template fitting on a random subset of the test set
+    n_jobs: int = 1  # scikit-learn workers for the random forest (-1: all cores)
     seed: int = 0
 
 
@@ -44,6 +45,7 @@ FULL = PhotozRunConfig(
     rf_trees=200,
     template_n_interp=2,
     max_template_objects=None,
+    n_jobs=-1,
 )
 #: The BOSS DR10 benchmark (real data): nine magnitude+colour features, the reference RF/kNN settings.
 BOSS = PhotozRunConfig(
@@ -143,7 +145,7 @@ def compare_methods(
         from coursekit.photoz.baselines import ForestPhotoZ
 
         t0 = time.perf_counter()
-        rf = ForestPhotoZ(n_estimators=config.rf_trees, seed=config.seed, n_jobs=1).fit(X9_tr, train.z)
+        rf = ForestPhotoZ(n_estimators=config.rf_trees, seed=config.seed, n_jobs=config.n_jobs).fit(X9_tr, train.z)
         record("rf", rf.predict(X9_te))
         out.seconds["rf"] = time.perf_counter() - t0
     for name, prior in (("template", None), ("template_bpz", "bpz")):
