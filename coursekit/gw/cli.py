@@ -58,7 +58,7 @@ def _train(args: argparse.Namespace) -> int:
     train, test = pl.samplers(cfg, banks)
     model, history = pl.train_cnn(cfg, train)
     print(history.summary())
-    noise = predict_logits(model, test.noise(5000, np.random.default_rng(cfg.seed + 7))).numpy()
+    noise = predict_logits(model, test.noise(max(cfg.n_noise_eval, 1000), np.random.default_rng(cfg.seed + 7))).numpy()
     thresholds = {f"{fap:g}": float(np.quantile(noise, 1 - fap)) for fap in (1e-2, 1e-3)}
     path = pl.save_model(model, args.out, cfg, tuple(psds), {"psd": source, "thresholds": thresholds})
     print(f"saved {path}; logit thresholds per 1 s window (Gaussian noise): {thresholds}")

@@ -234,3 +234,49 @@ def load_model(path: str | Path):
         raise ValueError(f"{path} is not a model saved by `gw train` ({exc})") from exc
     model.eval()
     return model, meta
+
+
+# --------------------------------------------------------------------------- reduced-mode generators (manifest)
+
+def simulated_windows(n: int = 256, snr: float = 10.0, n_waveforms: int = 20, seed: int = 0):
+    """Manifest generator ``gw_bbh_injections``: ``n`` whitened H1+L1 windows, half with an injection at ``snr``.
+
+    Design-PSD Gaussian noise, IMRPhenomD signals from the reduced prior. Returns a
+    :class:`coursekit.gw.simulate.WindowBatch`.
+    """
+    cfg = replace_config(n_train_waveforms=n_waveforms)
+    rng = np.random.default_rng(seed)
+    bank = WaveformBank.generate(cfg.prior.sample_intrinsic(n_waveforms, rng), design_psds(cfg), fs=cfg.fs,
+                                 seg_duration=cfg.seg_duration)
+    sampler = InjectionSampler(bank, cfg.window_duration, cfg.merger_range, cfg.prior)
+    return sampler.sample(n, rng, snr=float(snr))
+
+
+def simulated_event_segments(snr: float = 20.0, duration: float = 32.0, event_offset: float = 16.44,
+                             t0: float = GW150914_GPS - 16.44, seed: int = 1, psds: dict | None = None
+                             ) -> list[StrainSegment]:
+    """Manifest generator (reduced stand-in of ``gw150914_strain``): H1+L1 coloured noise with one injection.
+
+    ``duration`` s at 2048 Hz starting at GPS ``t0``, merger at ``t0 + event_offset`` with optimal
+    network ``snr``; ``psds`` on the 8 s waveform grid (default: design). Returns two StrainSegments.
+    """
+    from coursekit.gw.simulate import simulate_strain
+    from coursekit.gw.spectral import interpolate_psd, rfft_freqs
+
+    cfg = REDUCED
+    rng = np.random.default_rng(seed)
+    grid = psds or design_psds(cfg)
+    bank = WaveformBank.generate({"mass1": np.array([38.0]), "mass2": np.array([31.0]), "spin1z": np.zeros(1),
+                                  "spin2z": np.zeros(1)}, grid, fs=cfg.fs, seg_duration=cfg.seg_duration)
+    n = int(round(duration * cfg.fs))
+    f8 = rfft_freqs(int(round(cfg.seg_duration * cfg.fs)), cfg.fs)
+    long = {d: interpolate_psd(f8, p, n, cfg.fs) for d, p in grid.items()}
+    strain, _ = simulate_strain(bank, long, duration, event_offset, snr, rng, t0=t0)
+    return [StrainSegment(strain[d], t0, cfg.fs, d) for d in bank.detectors]
+
+
+def replace_config(**changes) -> GWConfig:
+    """The current mode's config with some fields changed."""
+    from dataclasses import replace
+
+    return replace(get_config(), **changes)
