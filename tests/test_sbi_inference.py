@@ -154,3 +154,19 @@ def test_plots_return_axes(tiny_posterior):
     assert plot_widths_vs_volume([1e8, 1e9], np.array([[0.02, 0.01], [0.006, 0.003]]), 1e8, [0.02, 0.01])
     plt.close("all")
 
+
+
+@pytest.mark.slow
+def test_npe_matches_the_exact_posterior_at_the_fiducial():
+    """Ground truth: the reduced NPE configuration must be hard to tell from the exact posterior (C2ST <= 0.6)."""
+    from coursekit.sbi.inference import npe_config
+    from coursekit.sbi.reference import reference_posterior
+
+    cfg = npe_config("reduced")
+    trained = train_posterior(config=cfg, seed=0, show_progress=False)
+    x_obs = simulate(PLANCK18_THETA, 7)
+    exact = reference_posterior(x_obs)
+    npe = trained.sample(2000, x_obs, seed=0)
+    assert c2st_to_reference(npe, exact.sample(2000, 1)) <= 0.60
+    np.testing.assert_allclose(npe.mean(0), exact.mean(), atol=0.3 * exact.std().max())
+    np.testing.assert_allclose(npe.std(0), exact.std(), rtol=0.5)
