@@ -56,7 +56,7 @@ class MultiScaleCNN(nn.Module):
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None) -> "torch.Tensor":
+def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None) -> torch.Tensor:
     """Logits of ``model`` for windows ``x`` (n, n_det, n_samples) (NumPy or torch), in batches, on CPU."""
     import numpy as np
 

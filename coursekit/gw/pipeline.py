@@ -54,9 +54,9 @@ class GWConfig:
 
 
 REDUCED = GWConfig()
-FULL = GWConfig(n_train_waveforms=2000, n_test_waveforms=300, n_template_candidates=3000, minimal_match=0.97,
-                max_templates=1000, batches_per_epoch=400, epochs=20, batch_size=128, n_val=4096,
-                n_noise_eval=100_000, n_signal_eval=2000)
+FULL = GWConfig(n_train_waveforms=2000, n_test_waveforms=300, n_template_candidates=2000, minimal_match=0.97,
+                max_templates=200, batches_per_epoch=300, epochs=15, batch_size=128, n_val=4096,
+                n_noise_eval=10_000, n_signal_eval=500)
 
 
 def get_config(mode: str | None = None) -> GWConfig:

@@ -3,9 +3,10 @@
 Real data are prepared the way the training windows were made: resampled to the model's rate,
 PSD estimated from the data themselves (Welch, median average, 4 s segments), whitened with
 that PSD (Tukey taper, whitening filter truncated to ``truncate`` s, the resolution of the PSD
-estimate), band-passed and rescaled to unit robust standard deviation; the tapered ends are dropped. Windows of the training length slide
-with ``stride``; each window's score is attached to the window's centre, and a trigger's time is
-the middle of the plateau of high scores (see :func:`peak_time`).
+estimate), band-passed and rescaled to unit robust standard deviation; the tapered ends are
+dropped. Windows of the training length slide with ``stride``; each window's score is attached
+to the window's centre, and a trigger's time is the middle of the plateau of high scores (see
+:func:`peak_time`).
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ def aligo_psd(n: int, fs: float, f_low: float = 10.0) -> np.ndarray:
     """Advanced-LIGO design PSD (``pycbc.psd.aLIGOZeroDetHighPower``) on the rfft grid of ``n`` samples.
 
     Below ``f_low`` (where PyCBC returns 0) the value at ``f_low`` is repeated, and likewise the
-    last non-zero value at the Nyquist bin, so the array can be divided by; the analysis band starts above it anyway. Returns (n//2+1,) [1/Hz].
+    last non-zero value at the Nyquist bin, so the array can be divided by; the analysis band
+    starts above it anyway. Returns (n//2+1,) [1/Hz].
     """
     import pycbc.psd
 
