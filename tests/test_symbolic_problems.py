@@ -62,3 +62,29 @@ def test_hubble_law_pantheon(shared_real):
     res = P.hubble_law(hubble_diagram(t), seed=0, config=P.REDUCED, engine="operon")
     assert res.recovered
     assert 71 < res.values["H0"] < 76
+
+
+def test_kepler_planets_clips_an_inconsistent_row():
+    import pandas as pd
+
+    t = S.solar_system_table()
+    rng = np.random.default_rng(0)
+    extra = pd.DataFrame({"name": [f"p{i}" for i in range(30)], "a_au": 10 ** rng.uniform(-2, 1, 30),
+                          "host_mass_msun": 10 ** rng.uniform(-0.5, 0.3, 30), "host": "star"})
+    extra["period_days"] = 365.256 * extra["a_au"] ** 1.5 / np.sqrt(extra["host_mass_msun"])
+    extra.loc[0, "period_days"] *= 5  # a wrong period
+    res = P.kepler_planets(pd.concat([t, extra], ignore_index=True), seed=0, config=P.REDUCED, engine="operon")
+    assert res.values["n_clipped"] == 1 and not res.data["keep"][len(t)]
+    assert res.recovered and res.values["p_M"] == pytest.approx(-0.5, abs=0.01)
+
+
+@pytest.mark.shared_data
+def test_kepler_planets_open_exoplanet_catalogue(shared_real):
+    from coursekit.symbolic.data import load_oec
+
+    t = load_oec(shared_real / "exoplanet_catalogue_oec" / "open_exoplanet_catalogue.csv")
+    res = P.kepler_planets(t, seed=0, config=P.REDUCED, engine="operon")
+    assert res.recovered
+    assert res.values["p_a"] == pytest.approx(1.5, abs=0.02)
+    assert res.values["p_M"] == pytest.approx(-0.5, abs=0.05)
+    assert res.values["p_M_before_clipping"] > -0.48  # the outliers flatten the mass exponent

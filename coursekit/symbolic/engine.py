@@ -188,7 +188,7 @@ class SymbolicFit:
 
     def summary(self, digits: int = 4) -> str:
         """A short text table of the front with the selected row marked."""
-        lines = [f"engine: {self.engine} ({self.engine_reason}); {self.wall_s:.1f} s",
+        lines = [f"engine: {self.engine}, {self.wall_s:.1f} s",
                  f"{'':2}{'complexity':>10}  {'loss':>11}  {'score':>7}  expression"]
         for i, row in self.front.iterrows():
             mark = ">>" if i == self.best_index else ""
