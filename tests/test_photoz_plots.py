@@ -46,3 +46,10 @@ def test_bench_registers_both_benchmarks():
     from coursekit.bench import _REGISTRY
 
     assert {("photoz", "boss_dr10"), ("photoz", "synthetic")} <= set(_REGISTRY)
+
+
+def test_catalog_overview_has_three_panels():
+    from coursekit.photoz.simulate import simulate_galaxies
+
+    axes = plots.plot_catalog_overview(simulate_galaxies(800, seed=2), r_limit=21.5)
+    assert len(axes) == 3 and "21.5" in axes[0].get_title() and axes[1].get_yscale() == "log"

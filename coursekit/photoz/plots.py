@@ -105,3 +105,28 @@ def plot_colour_tracks(ax: Axes | None = None, *, colour: tuple[int, int] = (1, 
     ax.set_ylabel(f"{BANDS[a]} - {BANDS[b]} [mag]")
     ax.legend(fontsize=8, ncol=2)
     return ax
+
+
+def plot_catalog_overview(catalog, axes=None, *, r_limit: float | None = None):
+    """Three panels for a :class:`~coursekit.photoz.simulate.PhotometryCatalog`: n(z), u and r errors
+    against r, and g - r vs r - i coloured by z. ``axes``: three Axes (a new 1x3 figure if None); returns them."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        from coursekit.plotting import use_style
+
+        use_style()
+        _, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    ax_nz, ax_err, ax_col = axes
+    ax_nz.hist(catalog.z, bins=60, histtype="step", lw=2)
+    title = f"n(z) of the r < {r_limit} sample" if r_limit is not None else "n(z)"
+    ax_nz.set(xlabel="z", ylabel="galaxies", title=title)
+    for j, band in ((0, "u"), (2, "r")):
+        ax_err.scatter(catalog.mag[:, 2], catalog.mag_err[:, j], s=1, alpha=0.3, label=band)
+    ax_err.set(xlabel="r [mag]", ylabel="magnitude error", yscale="log", title="photometric errors")
+    ax_err.legend(markerscale=8)
+    sc = ax_col.scatter(catalog.mag[:, 1] - catalog.mag[:, 2], catalog.mag[:, 2] - catalog.mag[:, 3],
+                        c=catalog.z, s=1, cmap="plasma", vmax=1.0)
+    ax_col.set(xlabel="g - r", ylabel="r - i", xlim=(-0.5, 2.5), ylim=(-0.5, 1.5), title="colours encode z")
+    ax_col.figure.colorbar(sc, ax=ax_col, label="z")
+    return axes
