@@ -118,7 +118,8 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
     contrast:
         ``"peaks"``: a secondary peak is kept if its convolved height is at least ``contrast`` x the brightest.
     unit:
-        Unit of the pixel values (flux columns carry it).
+        Unit of the pixel values. Flux columns carry it: they are sums of pixel values, so for a surface-brightness
+        image (e.g. MJy/sr) multiply by the pixel solid angle to get a flux density.
     error:
         Optional (ny, nx) total per-pixel error; default: the background RMS plus the sources' Poisson noise
         is *not* modelled, so flux errors are background-only (a lower bound for bright sources).
@@ -203,7 +204,7 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
         t["concentration"] = np.asarray(f1, float) / np.asarray(f2, float)
         t["peak_to_flux"] = np.asarray(cat.max_value, float) / flux
     t.meta.update({"FWHM_KER": fwhm, "NSIGMA": n_sigma, "NPIXELS": n_pixels, "BOXSIZE": box_size,
-                   "DEBLEND": deblended})
+                   "DEBLEND": deblend or "none"})
     return Detection(t, segm, bkg_map, rms_map, threshold, deblended)
 
 
