@@ -264,7 +264,7 @@ def train_classifier(
     progress: bool | None = None,
     desc: str = "ResNet18",
 ):
-    """Train (or fine-tune, if ``model`` is given) with AdamW, warm-up + cosine LR,
+    """Train (or fine-tune ``model`` in place, if given) with AdamW, warm-up + cosine LR,
     label-smoothed cross-entropy and :class:`SkyAugment`, through :func:`coursekit.training.fit`.
 
     ``images``: (n, 3, H, W) float32 in [0, 1]; ``labels``: (n,) int class indices.

@@ -20,8 +20,10 @@ from coursekit.galaxies.simulate import SKY_COUNTS
 #: Per-band weights (g, r, z) applied before the stretch so that a typical disc is grey.
 BAND_WEIGHTS = np.array([1 / 0.65, 1.0, 1 / 1.3])
 
-#: Default stretch: the linear-to-log transition, in units of the r-band sky noise.
-DEFAULT_STRETCH = 3.0 * float(np.sqrt(SKY_COUNTS[1]))
+#: Default stretch (the linear-to-log transition) and black point, in units of the r-band sky noise:
+#: like the SDSS colour JPEGs, the empty sky comes out (mostly) black.
+DEFAULT_STRETCH = 5.0 * float(np.sqrt(SKY_COUNTS[1]))
+DEFAULT_MINIMUM = 1.0 * float(np.sqrt(SKY_COUNTS[1]))
 DEFAULT_Q = 8.0
 _FRAC = 0.1  # astropy >= 7 normalisation of the Lupton stretch: asinh(Q x / stretch) * frac / asinh(frac Q)
 
@@ -50,17 +52,20 @@ def lupton_rgb(r: np.ndarray, g: np.ndarray, b: np.ndarray, *, stretch: float, Q
     return rgb
 
 
-def flux_to_rgb(images: np.ndarray, *, stretch: float = DEFAULT_STRETCH, Q: float = DEFAULT_Q) -> np.ndarray:
+def flux_to_rgb(images: np.ndarray, *, stretch: float = DEFAULT_STRETCH, Q: float = DEFAULT_Q,
+                minimum: float = DEFAULT_MINIMUM) -> np.ndarray:
     """Simulated (n, 3, H, W) g/r/z counts -> (n, 3, H, W) float32 asinh RGB in [0, 1].
 
     Channel order of the output is (R, G, B) = (z, r, g), as in an SDSS gri JPEG
-    (R = i, G = r, B = g).
+    (R = i, G = r, B = g). Bands are weighted by :data:`BAND_WEIGHTS`; ``minimum``
+    (counts) is the black point subtracted before the stretch.
     """
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"images must have shape (n, 3, H, W) with bands (g, r, z), got {images.shape}")
     w = BAND_WEIGHTS
-    rgb = lupton_rgb(images[:, 2] * w[2], images[:, 1] * w[1], images[:, 0] * w[0], stretch=stretch, Q=Q)
+    rgb = lupton_rgb(images[:, 2] * w[2], images[:, 1] * w[1], images[:, 0] * w[0], stretch=stretch, Q=Q,
+                     minimum=minimum)
     return np.ascontiguousarray(np.moveaxis(rgb, -1, 1), dtype=np.float32)
 
 

@@ -130,7 +130,7 @@ def _bands(*components: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return out
 
 
-def _colour(rng, m, base, jitter=0.08):
+def _colour(rng, m, base, jitter=0.15):
     """Band fluxes per unit r-band flux, (m, 3): ``base`` with log-normal jitter in g and z (r stays 1)."""
     return base[None] * np.exp(rng.normal(0.0, jitter, size=(m, 3)) * np.array([1.0, 0.0, 1.0]))
 
@@ -145,7 +145,7 @@ def _ellipticals(rng, m, g: _Grid, flux):
     theta = rng.uniform(0, np.pi, m)
     x0, y0 = rng.normal(0, 1.0 * s, (2, m))
     body = sersic(g, r_eff, n, x0, y0, ellip, theta)
-    return _bands((body, flux[:, None] * _colour(rng, m, _RED)))
+    return _bands((body, flux[:, None] * _colour(rng, m, _RED, jitter=0.06)))  # a tight red sequence
 
 
 def _spirals(rng, m, g: _Grid, flux):

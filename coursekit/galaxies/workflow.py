@@ -51,7 +51,7 @@ FULL = GalaxyConfig(
     train=TrainConfig(epochs=15, batch_size=128, lr=1e-3, pretrained=True),
     forest_trees=300, tta=True,
     finetune=TrainConfig(epochs=10, batch_size=64, lr=3e-4, val_fraction=0.1, pretrained=True),
-    finetune_fraction=0.8,
+    n_real=8000, finetune_fraction=0.8,
 )
 
 
