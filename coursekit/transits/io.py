@@ -278,3 +278,40 @@ def write_kepler_lightcurve(
     path = Path(path)
     fits.HDUList([primary, table, aperture]).writeto(path, overwrite=True)
     return path
+
+
+def download_kepler_lightcurves(
+    target: str, *, quarters: Sequence[int] | None = None, folder: str | os.PathLike | None = None
+) -> list[Path]:
+    """Download a star's Kepler long-cadence ``_llc.fits`` files from MAST with lightkurve (full mode).
+
+    ``target``: a name lightkurve resolves (``"Kepler-22"``, ``"KIC 11442793"``). Files are cached in
+    ``folder`` (default ``cache_dir()/kepler_mast``) and reused. Read them with :func:`read_kepler_lightcurves`.
+
+    Raises
+    ------
+    OfflineError: MAST cannot be reached. FileNotFoundError: no Kepler long-cadence data for ``target``.
+    """
+    import warnings
+
+    from coursekit.config import cache_dir
+    from coursekit.data import OfflineError, host_reachable
+
+    if not host_reachable("https://mast.stsci.edu"):
+        raise OfflineError(f"cannot reach MAST to download {target!r}: no network? Use reduced mode, or the "
+                           "Kepler-90 files of the manifest (`python -m coursekit data fetch kepler90_lightcurves`).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import lightkurve as lk
+
+        result = lk.search_lightcurve(target, mission="Kepler", exptime="long", author="Kepler")
+        if quarters is not None:
+            result = result[np.isin(np.asarray(result.table["mission"]).astype(str),
+                                    [f"Kepler Quarter {q:02d}" for q in quarters])]
+        if len(result) == 0:
+            raise FileNotFoundError(f"no Kepler long-cadence light curves found at MAST for {target!r}")
+        dest = Path(folder) if folder is not None else cache_dir() / "kepler_mast"
+        dest.mkdir(parents=True, exist_ok=True)
+        result.download_all(download_dir=str(dest), flux_column="pdcsap_flux")
+        names = {str(n).lower() for n in result.table["target_name"]}  # e.g. "kplr011442793"
+    return sorted(p for p in dest.rglob("*llc.fits") if any(p.name.lower().startswith(n) for n in names))
