@@ -48,7 +48,7 @@ def plot_gallery(images: np.ndarray, labels: np.ndarray, classes: Sequence[str],
         block = np.zeros((per_class, *images.shape[1:]), dtype=np.float32) + 1.0
         block[: len(idx)] = images[idx]
         picks.append(block)
-    ax.imshow(mosaic(np.concatenate(picks), per_class), interpolation="nearest")
+    ax.imshow(mosaic(np.concatenate(picks), per_class), interpolation="nearest", origin="upper")
     ax.set_yticks([(h + 2) * c + h / 2 for c in range(len(classes))], list(classes))
     ax.set_xticks([])
     ax.grid(False)
@@ -61,7 +61,7 @@ def plot_confusion(cm: np.ndarray, classes: Sequence[str], *, normalize: bool = 
     cm = np.asarray(cm, dtype=float)
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     ax = get_ax(ax, figsize=(4.2, 3.8))
-    ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None, origin="upper")
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
             txt = f"{shown[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
@@ -84,7 +84,8 @@ def plot_reliability(probs: np.ndarray, labels: np.ndarray, *, n_bins: int = 10,
 
     cal = calibration(probs, labels, n_bins)
     ax = get_ax(ax, figsize=(4, 4))
-    ax.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
+    if not any(line.get_label() == "perfectly calibrated" for line in ax.get_lines()):
+        ax.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
     ok = cal.count > 0
     ax.plot(cal.confidence[ok], cal.accuracy[ok], "o-", label=f"{label or 'model'} (ECE {cal.ece:.3f})")
     ax.set_xlabel("confidence (top-class probability)")
@@ -109,7 +110,7 @@ def plot_mistakes(images: np.ndarray, probs: np.ndarray, labels: np.ndarray, cla
         ax.text(0.5, 0.5, "no mistakes", ha="center", va="center", transform=ax.transAxes)
         return ax
     ncols = min(ncols, len(idx))
-    ax.imshow(mosaic(images[idx], ncols), interpolation="nearest")
+    ax.imshow(mosaic(images[idx], ncols), interpolation="nearest", origin="upper")
     pred = np.asarray(probs)[idx].argmax(1)
     texts = [f"{classes[labels[i]][:5]}→{classes[p][:5]} {probs[i, p]:.2f}" for i, p in zip(idx, pred)]
     _captions(ax, len(idx), ncols, images.shape[-2], images.shape[-1], texts)
@@ -129,7 +130,7 @@ def plot_attribution(images: np.ndarray, maps: np.ndarray, *, titles: Sequence[s
     overlay = (1 - alpha) * images + alpha * heat
     n = len(images)
     ax = get_ax(ax, figsize=(1.6 * n, 3.4))
-    ax.imshow(mosaic(np.concatenate([images, overlay]), n), interpolation="nearest")
+    ax.imshow(mosaic(np.concatenate([images, overlay]), n), interpolation="nearest", origin="upper")
     if titles is not None:
         _captions(ax, n, n, images.shape[-2], images.shape[-1], list(titles))
     ax.set_xticks([])
