@@ -108,3 +108,12 @@ def test_compare_methods_runs_on_a_small_split_and_rejects_unknown_methods():
     assert "template" in res.table()
     with pytest.raises(ValueError, match="unknown method"):
         compare_methods(train, test, methods=("cnn",))
+
+
+def test_run_config_follows_the_mode():
+    from coursekit.photoz import evaluate
+
+    assert evaluate.run_config("reduced") is evaluate.REDUCED
+    assert evaluate.run_config("full") is evaluate.FULL
+    assert evaluate.FULL.n_galaxies > 10 * evaluate.REDUCED.n_galaxies
+    assert evaluate.FULL.mdn.epochs > evaluate.REDUCED.mdn.epochs
