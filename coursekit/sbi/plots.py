@@ -64,13 +64,13 @@ def plot_pair(
 
         use_style()
         _, axes = plt.subplots(2, 2, figsize=(7, 6.5))
-    lo = samples.min(0)
-    hi = samples.max(0)
-    if reference is not None:
-        lo = np.minimum(lo, [reference.omega_m[0], reference.sigma8[0]])
-        hi = np.maximum(hi, [reference.omega_m[-1], reference.sigma8[-1]])
-    pad = 0.05 * (hi - lo)
-    lo, hi = lo - pad, hi + pad
+    if reference is not None:  # frame the exact posterior (+-5 sigma): NPE tails beyond it are rare outliers
+        mu, sd = reference.mean(), reference.std()
+        lo, hi = mu - 5 * sd, mu + 5 * sd
+    else:
+        lo, hi = np.percentile(samples, 0.5, axis=0), np.percentile(samples, 99.5, axis=0)
+        pad = 0.1 * (hi - lo)
+        lo, hi = lo - pad, hi + pad
     for d in range(2):
         ax = axes[d, d]
         ax.hist(samples[:, d], bins=40, range=(lo[d], hi[d]), density=True, color="C0", alpha=0.5, label=label)
@@ -163,7 +163,7 @@ def plot_widths_vs_volume(
         ax.axhline(PLANCK18_ERR[d], color=f"C{d}", ls="--", lw=1, label=f"Planck 2018, {PARAM_LABELS[d]}")
         if npe_volume is not None and npe_widths is not None:
             ax.plot(npe_volume / 1e9, npe_widths[d], "s", color=f"C{d}", mfc="none", ms=10,
-                    label=f"NPE, {PARAM_LABELS[d]}")
+                    label=f"NPE (68% half-width), {PARAM_LABELS[d]}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"survey volume [$(h^{-1}$Gpc$)^3$]")
