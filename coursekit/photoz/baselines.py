@@ -25,6 +25,8 @@ import numpy as np
 
 from coursekit.photoz.simulate import FluxGrid, PhotometryCatalog, flux_grid
 
+_trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
+
 # --------------------------------------------------------------------------- template fitting
 
 #: Benitez (2000) HDF-N prior parameters per class (E/S0, Spiral, Irr/SB): a, z0, k_m; k_t and f_t for E/S0, Sp.
@@ -58,7 +60,7 @@ def bpz_prior(z: np.ndarray, m0: np.ndarray, template_class: np.ndarray) -> np.n
         a, z0, km = _BPZ_A[c], _BPZ_Z0[c], _BPZ_KM[c]
         zm = np.clip(z0 + km * dm, 0.01, 15.0)  # (n, 1)
         pz = z[None, :] ** a * np.exp(-np.clip((z[None, :] / zm) ** a, 0, 700))
-        pz /= np.trapezoid(pz, z, axis=1)[:, None]
+        pz /= _trapezoid(pz, z, axis=1)[:, None]
         out[:, :, j] = pz * (f_c[:, c] / max(counts[c], 1.0))[:, None]
     return out
 
@@ -132,7 +134,7 @@ class TemplateFitter:
             i_band = cat.bands.index("i") if "i" in cat.bands else -1
             like = like * bpz_prior(self.z_grid, cat.mag[:, i_band], template_classes(self.types))
         pdf = like.sum(axis=2)
-        area = np.trapezoid(pdf, self.z_grid, axis=1)[:, None]
+        area = _trapezoid(pdf, self.z_grid, axis=1)[:, None]
         return pdf / np.where(area > 0, area, 1.0)
 
     def predict(self, cat: PhotometryCatalog, kind: str = "mode") -> np.ndarray:
@@ -189,7 +191,7 @@ class KNNPhotoZ:
             s = self.bandwidth * (1 + zn[:, j : j + 1])
             out += np.exp(-0.5 * ((g[None, :] - zn[:, j : j + 1]) / s) ** 2) / s
         out /= zn.shape[1] * np.sqrt(2 * np.pi)
-        area = np.trapezoid(out, g, axis=1)[:, None]
+        area = _trapezoid(out, g, axis=1)[:, None]
         return out / np.where(area > 0, area, 1.0)
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
+
 OUTLIER_THRESHOLD = 0.15
 
 
@@ -104,7 +106,7 @@ def cdf_on_grid(z_grid, pdf) -> np.ndarray:
 def normalize_pdf(z_grid, pdf) -> np.ndarray:
     """Densities rescaled to integrate to one on ``z_grid`` (trapezoid rule)."""
     grid, p, _ = _check_pdf(z_grid, pdf)
-    area = np.trapezoid(p, grid, axis=1)[:, None]
+    area = _trapezoid(p, grid, axis=1)[:, None]
     if np.any(area <= 0):
         raise ValueError("a pdf integrates to zero over z_grid")
     return p / area

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+_trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
+
 BANDS: tuple[str, ...] = ("u", "g", "r", "i", "z")
 #: CWW + Kinney templates in BPZ's order (red to blue), file stems in desc_bpz.
 TEMPLATE_NAMES: tuple[str, ...] = ("El_B2004a", "Sbc_B2004a", "Scd_B2004a", "Im_B2004a", "SB3_B2004a", "SB2_B2004a")
@@ -127,8 +129,8 @@ def ab_maggies(
         resp = np.interp(lam, lam0, resp0)
         rest = lam[None, :] / (1.0 + zz[:, None])
         f = np.interp(rest, wave, flam, left=0.0, right=0.0) / (1.0 + zz[:, None])
-        num = np.trapezoid(f * lam * resp, lam, axis=-1)
-        den = np.trapezoid(_AB_FNU * _C_ANGSTROM_PER_S / lam**2 * lam * resp, lam)
+        num = _trapezoid(f * lam * resp, lam, axis=-1)
+        den = _trapezoid(_AB_FNU * _C_ANGSTROM_PER_S / lam**2 * lam * resp, lam)
         out[:, b] = num / den
     return out[0] if z.ndim == 0 else out
 
@@ -423,7 +425,7 @@ def simulate_galaxies(
         phi = ps * x ** (a + 1) * np.exp(-x)
         mask = (dm_grid >= pop.abs_mag_range[0]) & (dm_grid <= pop.abs_mag_range[1])
         cdfs.append((dm_grid[mask], _cumulative(dm_grid[mask], phi[mask])))
-        weights.append(np.trapezoid(phi[mask], dm_grid[mask]))
+        weights.append(_trapezoid(phi[mask], dm_grid[mask]))
     weights = np.asarray(weights) / np.sum(weights)
 
     b = np.asarray(SDSS_ASINH_B)
