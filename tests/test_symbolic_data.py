@@ -140,3 +140,11 @@ def test_real_pantheon_sample(shared_real):
     h = D.hubble_diagram(t)
     assert 350 < len(h["z"]) < 500
     assert D.planets_table("reduced").real and D.supernova_table("reduced").real
+
+
+def test_full_mode_offline_fails_fast(no_network, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path))
+    with pytest.raises((DataError, RuntimeError)):
+        D.planets_table("full")
+    with pytest.raises((DataError, RuntimeError)):
+        D.supernova_table("full")

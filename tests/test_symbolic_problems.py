@@ -88,3 +88,16 @@ def test_kepler_planets_open_exoplanet_catalogue(shared_real):
     assert res.values["p_a"] == pytest.approx(1.5, abs=0.02)
     assert res.values["p_M"] == pytest.approx(-0.5, abs=0.05)
     assert res.values["p_M_before_clipping"] > -0.48  # the outliers flatten the mass exponent
+
+
+def test_hubble_ratio_reads_q0_from_the_slope():
+    from astropy import units as u
+
+    rng = np.random.default_rng(2)
+    z = rng.uniform(0.02, 0.5, 400)
+    v = 299792.458 * z
+    d_l = v / 70.0 * (1 + (1 - (-0.5)) * z / 2) * (1 + 0.02 * rng.normal(size=z.size))
+    res = P.hubble_ratio({"z": z, "v": v * u.km / u.s, "d": d_l * u.Mpc}, seed=0, config=P.REDUCED, engine="operon")
+    assert res.values["H0"] == pytest.approx(70, abs=1.0)
+    assert res.values["q0"] == pytest.approx(-0.5, abs=0.1)
+    assert res.baseline["q0"] == pytest.approx(-0.5, abs=0.2)

@@ -230,7 +230,7 @@ def hubble_law(diagram: dict[str, u.Quantity], *, distance: str = "comoving", se
     ``distance="comoving"`` uses ``d = d_L / (1 + z)``, the proper distance today,
     for which ``v = H0 d`` holds to ~1 % below z = 0.1; ``"luminosity"`` uses
     ``d_L`` itself, which bends away from a line as
-    ``d_L ≈ v/H0 [1 + (1 - q0) v / (2c)]`` (Riess et al. 2022, eq. 5's
+    ``d_L ≈ v/H0 [1 + (1 - q0) v / (2c)]`` (the cosmographic
     expansion). H0 is the inverse of the formula's slope at ``v = 0`` (its first
     Taylor coefficient) in km/s/Mpc, and ``q0`` follows from the second one.
     Baseline: least squares of ``d = v / H0`` through the origin, and of the
@@ -251,10 +251,10 @@ def hubble_law(diagram: dict[str, u.Quantity], *, distance: str = "comoving", se
     cpu = time.process_time() - t0
     c0, c1, c2 = taylor_coefficients(fit.best, fit.symbols[0], order=2)
     c_kms = const.c.to_value(u.km / u.s)
-    sign = 1.0 if distance == "luminosity" else -1.0
 
     def q0_of(k1: float, k2: float) -> float:
-        return sign * (1 - 2 * c_kms * k2 / k1) if distance == "luminosity" else -1 - 2 * c_kms * k2 / k1
+        # d_L = (v/H0)[1 + (1 - q0) v/(2c)],  d_C = (v/H0)[1 - (1 + q0) v/(2c)]
+        return 1 - 2 * c_kms * k2 / k1 if distance == "luminosity" else -1 - 2 * c_kms * k2 / k1
 
     h0_ls = float(np.sum(v * v) / np.sum(v * d))
     (l1, l2), *_ = np.linalg.lstsq(np.column_stack([v, v**2]), d, rcond=None)
