@@ -170,3 +170,11 @@ def test_npe_matches_the_exact_posterior_at_the_fiducial():
     assert c2st_to_reference(npe, exact.sample(2000, 1)) <= 0.60
     np.testing.assert_allclose(npe.mean(0), exact.mean(), atol=0.3 * exact.std().max())
     np.testing.assert_allclose(npe.std(0), exact.std(), rtol=0.5)
+
+
+def test_npe_config_per_mode():
+    from coursekit.sbi.inference import npe_config
+
+    reduced, full = npe_config("reduced"), npe_config("full")
+    assert reduced.n_simulations == 10000 and reduced.n_sbc >= 200
+    assert full.n_simulations > reduced.n_simulations and full.n_sbc >= reduced.n_sbc

@@ -159,3 +159,16 @@ def test_log_likelihood_matches_hand_gaussian():
     with pytest.raises(ValueError, match="x_obs must have shape"):
         reference_posterior(np.ones(5), s)
 
+
+
+def test_emcee_agrees_with_the_grid_posterior():
+    x = simulate(PLANCK18_THETA, 7)
+    grid = reference_posterior(x)
+    from coursekit.sbi.reference import mcmc_posterior
+
+    chain = mcmc_posterior(x, n_walkers=24, n_steps=1500, burn=300, seed=1)
+    assert chain.shape == (24 * 1200, 2)
+    np.testing.assert_allclose(chain.mean(0), grid.mean(), atol=0.1 * grid.std().max())
+    np.testing.assert_allclose(chain.std(0), grid.std(), rtol=0.08)
+    with pytest.raises(ValueError, match="burn"):
+        mcmc_posterior(x, n_steps=10, burn=10)

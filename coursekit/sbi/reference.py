@@ -27,7 +27,7 @@ from coursekit.sbi.simulate import (
     band_power_sigma,
 )
 
-__all__ = ["GridPosterior", "log_likelihood", "reference_posterior"]
+__all__ = ["GridPosterior", "log_likelihood", "log_posterior", "mcmc_posterior", "reference_posterior"]
 
 
 def _check_x(x_obs: Any, survey: Survey) -> np.ndarray:
@@ -140,3 +140,36 @@ def reference_posterior(
     prob = np.exp(lp - lp.max())
     prob /= prob.sum()
     return GridPosterior(omega_m=c_om, sigma8=c_s8, prob=prob)
+
+
+def log_posterior(theta: Any, x_obs: Any, survey: Survey = FIDUCIAL_SURVEY,
+                  low: np.ndarray = PRIOR_LOW, high: np.ndarray = PRIOR_HIGH) -> np.ndarray:
+    """Unnormalised log posterior for the uniform prior box: ln L inside, -inf outside. theta (n, 2) -> (n,)."""
+    th = np.atleast_2d(np.asarray(theta, dtype=float))
+    inside = np.all((th >= low) & (th <= high), axis=1)
+    out = np.full(len(th), -np.inf)
+    if inside.any():
+        out[inside] = log_likelihood(th[inside], x_obs, survey)
+    return out
+
+
+def mcmc_posterior(
+    x_obs: Any, survey: Survey = FIDUCIAL_SURVEY, n_walkers: int = 32, n_steps: int = 2000, burn: int = 500,
+    seed: int = 0,
+) -> np.ndarray:
+    """The same exact posterior sampled with emcee (Foreman-Mackey et al. 2013): (n_walkers * (n_steps - burn), 2).
+
+    An independent check on the grid; walkers start in a small ball around the grid's mean.
+    """
+    import emcee
+
+    x = _check_x(x_obs, survey)
+    if burn >= n_steps:
+        raise ValueError(f"burn ({burn}) must be smaller than n_steps ({n_steps})")
+    grid = reference_posterior(x, survey, n_grid=81, n_coarse=61)
+    rng = np.random.default_rng(seed)
+    start = grid.mean() + 0.1 * grid.std() * rng.standard_normal((n_walkers, 2))
+    sampler = emcee.EnsembleSampler(n_walkers, 2, lambda th: log_posterior(th, x, survey), vectorize=True)
+    sampler.random_state = np.random.RandomState(seed).get_state()  # emcee's own generator, seeded
+    sampler.run_mcmc(start, n_steps, progress=False)
+    return sampler.get_chain(discard=burn, flat=True)
