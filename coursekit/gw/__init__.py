@@ -15,3 +15,8 @@ Modules (named after what they do, as in ml4gw):
 
 Heavy back-ends (pycbc, torch, gwpy) are imported inside the functions that need them.
 """
+
+import warnings as _warnings
+
+# LALSuite warns once per IPython session that it redirects stdout; the message is noise in a notebook.
+_warnings.filterwarnings("ignore", message="Wswiglal-redir-stdio")

@@ -33,7 +33,7 @@ def _setup() -> dict[str, Any]:
     from coursekit.gw.scan import prepare_strain
 
     base = pl.get_config()
-    cfg = replace(base, epochs=max(base.epochs, 10), batches_per_epoch=max(base.batches_per_epoch, 48),
+    cfg = replace(base, epochs=max(base.epochs, 12), batches_per_epoch=max(base.batches_per_epoch, 48),
                   n_noise_eval=max(base.n_noise_eval, 10_000), n_signal_eval=max(base.n_signal_eval, 500))
     t0 = time.perf_counter()
     segments = pl.gw150914_segments()

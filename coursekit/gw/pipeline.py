@@ -37,8 +37,8 @@ class GWConfig:
     max_templates: int = 60
     snr_range: tuple[float, float] = (6.0, 16.0)
     batch_size: int = 64
-    batches_per_epoch: int = 32
-    epochs: int = 6
+    batches_per_epoch: int = 40
+    epochs: int = 8
     lr: float = 3e-3
     n_val: int = 512
     n_noise_eval: int = 2000

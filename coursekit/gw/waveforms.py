@@ -17,6 +17,7 @@ The detector response ``F+ h+ + Fx hx`` and the arrival-time delays come from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -90,6 +91,16 @@ def fd_waveform(mass1: float, mass2: float, spin1z: float = 0.0, spin2z: float =
     return out[0], out[1]
 
 
+@lru_cache(maxsize=32)
+def _detector_geometry(name: str, gps: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Response tensor, Earth-fixed location [m] and Greenwich sidereal time [rad] (cached: PyCBC builds
+    these with astropy, which costs milliseconds per call)."""
+    from pycbc.detector import Detector
+
+    det = Detector(name)
+    return np.asarray(det.response, float), np.asarray(det.location, float), float(det.gmst_estimate(gps))
+
+
 def antenna_response(ra: np.ndarray, dec: np.ndarray, polarization: np.ndarray, detectors=DETECTORS,
                      gps: float = REFERENCE_GPS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Antenna patterns and delays for each detector, vectorised over sources.
@@ -101,22 +112,19 @@ def antenna_response(ra: np.ndarray, dec: np.ndarray, polarization: np.ndarray, 
     Returns ``(fplus, fcross, delay)``, each (n_det, n); ``delay`` [s] is the arrival time at the
     detector minus the arrival time at the Earth's centre.
     """
-    from pycbc.detector import Detector
-
     ra, dec, pol = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, float)) for v in (ra, dec, polarization)))
     fp, fc, dt = [], [], []
     for name in detectors:
-        det = Detector(name)
-        gha = det.gmst_estimate(gps) - ra
+        resp, location, gmst = _detector_geometry(name, float(gps))
+        gha = gmst - ra
         cg, sg, cd, sd, cp, sp = np.cos(gha), np.sin(gha), np.cos(dec), np.sin(dec), np.cos(pol), np.sin(pol)
         x = np.stack([-cp * sg - sp * cg * sd, -cp * cg + sp * sg * sd, sp * cd])
         y = np.stack([sp * sg - cp * cg * sd, sp * cg + cp * sg * sd, cp * cd])
-        resp = np.asarray(det.response, float)
         dx, dy = resp @ x, resp @ y
         fp.append((x * dx - y * dy).sum(axis=0))
         fc.append((x * dy + y * dx).sum(axis=0))
         ehat = np.stack([cd * cg, -cd * sg, sd])
-        dt.append(-(np.asarray(det.location, float) @ ehat) / 299792458.0)
+        dt.append(-(location @ ehat) / 299792458.0)
     return np.array(fp), np.array(fc), np.array(dt)
 
 
