@@ -20,10 +20,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from coursekit.transits.preprocess import (
+    choose_flatten_window,
     flatten,
     phase_fold,
     robust_std,
     sigma_clip_mask,
+    split_segments,
     transit_number,
 )
 
@@ -200,7 +202,8 @@ def search_transits(
     flux: np.ndarray,
     *,
     n_signals: int = 3,
-    window_days: float = 1.5,
+    window_days: float | None = None,
+    trim_after_gap_days: float = 1.0,
     min_snr: float = 0.0,
     **bls_kwargs,
 ) -> tuple[list[TransitSignal], np.ndarray]:
@@ -210,7 +213,11 @@ def search_transits(
     ----------
     time, flux: (n,) raw (normalised) light curve, days.
     n_signals: how many signals to look for. min_snr: stop when the best signal is weaker.
-    window_days: flattening window (see :func:`coursekit.transits.preprocess.flatten`).
+    window_days: flattening window (see :func:`coursekit.transits.preprocess.flatten`); ``None`` chooses it
+        by BIC (:func:`~coursekit.transits.preprocess.choose_flatten_window`), as Shallue & Vanderburg did.
+    trim_after_gap_days: cadences this soon after the start of the data or a gap (> 0.75 d) are not searched:
+        Kepler's photometry recovers thermally after each downlink, with ramps a spline cannot follow, and
+        these repeat every month, which BLS readily mistakes for long-duration transits.
     bls_kwargs: passed to :func:`bls_search`.
 
     Returns
@@ -222,8 +229,15 @@ def search_transits(
     order = np.argsort(time)
     time, flux = time[order], flux[order]
     keep = sigma_clip_mask(flux)
-    flat, _ = flatten(time, np.where(keep, flux, np.nan), window_days=window_days)
+    clipped = np.where(keep, flux, np.nan)
+    if window_days is None:
+        window_days = choose_flatten_window(time, clipped)
+    flat, _ = flatten(time, clipped, window_days=window_days)
     active = np.isfinite(flat)
+    if trim_after_gap_days > 0:
+        starts = time[[s.start for s in split_segments(time, 0.75)]]
+        since = time - starts[np.searchsorted(starts, time, side="right") - 1]
+        active &= since >= trim_after_gap_days
     signals: list[TransitSignal] = []
     for _ in range(n_signals):
         if active.sum() < 20:

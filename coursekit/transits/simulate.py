@@ -7,7 +7,7 @@ The reduced-mode stand-in for the Kepler DR24 TCE set of Shallue & Vanderburg (2
   about a day for each monthly data downlink) and a few per cent of cadences
   lost at random (cosmic rays, flagged cadences);
 * **stars**: radius 0.75-1.5 R_sun, quadratic limb darkening, rotational spot
-  modulation (2-40 d periods, 0.01-2 %), granulation-like red noise (an AR(1)
+  modulation (5-45 d periods as for most Kepler dwarfs, McQuillan et al. 2014; 0.01-2 %), granulation-like red noise (an AR(1)
   process of hours) and white noise set by the 6.5-h CDPP (30-300 ppm, the
   range of Kepler's 11-15 mag dwarfs), plus thermal ramps after each gap;
 * **planets** (label 1): a physical transit model with limb darkening
@@ -49,7 +49,8 @@ class SimulationConfig:
 
     n_quarters: quarters of data (~90 d each). fractions: share of planet, eb, beb, quiet.
     period_range: days (log-uniform). cdpp_range_ppm: 6.5-h CDPP (log-uniform).
-    planet_snr_range: expected (white-noise) transit SNR of planets (log-uniform); the lower end sits just above
+    planet_snr_range: expected transit SNR of planets, white and red noise included (log-uniform); the lower end
+    sits just above
     Kepler's 7.1-sigma detection threshold, since a TCE exists only if the pipeline detected it.
     """
 
@@ -234,8 +235,16 @@ def simulate_lightcurves(
         np.exp(rng.uniform(*np.log(config.beb_snr_range), n)),
         np.exp(rng.uniform(*np.log(config.planet_snr_range), n)),
     )
-    n_in = np.maximum(1.0, n_transits * np.maximum(duration0, dt) / dt * 0.8)
-    depth_from_snr = snr_target * sigma_cad / np.sqrt(n_in)
+    # transit SNR with correlated noise (Pont, Zucker & Queloz 2006): per transit, white noise averages down
+    # over the n_pt in-transit cadences, the AR(1) red noise only over n_pt / (correlation length)
+    red_ratio = rng.uniform(0.1, 0.6, n)
+    tau_red = rng.uniform(0.05, 0.3, n)
+    phi = np.exp(-dt / tau_red)
+    n_pt = np.maximum(1.0, 0.8 * np.maximum(duration0, dt) / dt)
+    var_transit = sigma_cad**2 / n_pt * (1 + red_ratio**2 * np.minimum(n_pt, (1 + phi) / (1 - phi)))
+    n_in = n_transits * n_pt
+    noise_per_depth = np.sqrt(var_transit / n_transits)  # 1-sigma depth uncertainty from all transits
+    depth_from_snr = snr_target * noise_per_depth
     rp_rs = np.clip(np.sqrt(depth_from_snr / ld_factor), 0.004, 0.25)
     k = np.where(kinds == "planet", rp_rs, k)
     duration = transit_duration(period, a_rs, k, b)
@@ -271,7 +280,7 @@ def simulate_lightcurves(
             flux[i] -= depth[i] * (shape + secondary_ratio[i] * shape2)
 
     # --- stellar variability, red and white noise, systematics
-    p_rot = np.exp(rng.uniform(np.log(2.0), np.log(40.0), n))
+    p_rot = np.exp(rng.uniform(np.log(5.0), np.log(45.0), n))  # most Kepler dwarfs: 5-45 d (McQuillan+2014)
     spot_amp = np.exp(rng.uniform(*np.log(config.spot_amp_range), n))
     phase1, phase2 = rng.uniform(0, 2 * np.pi, (2, n))
     tau_evol = rng.uniform(10, 60, n)
@@ -282,8 +291,6 @@ def simulate_lightcurves(
         + 0.4 * np.sin(4 * np.pi * tt / p_rot[:, None] + 2 * phase1[:, None])
     )
     flux *= 1 + spots
-    red_ratio = rng.uniform(0.1, 0.6, n)
-    tau_red = rng.uniform(0.05, 0.3, n)
     white = rng.standard_normal((n, n_cad))
     for i in range(n):  # AR(1): x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t
         phi = np.exp(-dt / tau_red[i])
@@ -312,7 +319,8 @@ def simulate_lightcurves(
         "t0": t0,
         "duration": duration,
         "depth": depth,
-        "snr_expected": np.where(quiet, 0.0, depth / sigma_cad * np.sqrt(n_in)),
+        "snr_expected": np.where(quiet, 0.0, depth / noise_per_depth),
+        "snr_white": np.where(quiet, 0.0, depth / sigma_cad * np.sqrt(n_in)),
         "impact": b,
         "rp_rs": k,
         "a_rs": a_rs,
