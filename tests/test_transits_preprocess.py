@@ -161,3 +161,14 @@ def test_preprocess_returns_both_views(rng):
     g, loc = preprocess(t, f, 5.0, 2.0, 0.12)
     assert g.shape == (2001,) and loc.shape == (201,)
     assert loc[100] < -0.9 and g[1000] < -0.9
+
+
+def test_bic_window_is_short_for_fast_rotators_and_long_for_quiet_stars(rng):
+    from coursekit.transits.preprocess import choose_flatten_window
+
+    t = np.arange(0, 40, 0.0204336)
+    noise = 2e-4 * rng.standard_normal(len(t))
+    quiet = choose_flatten_window(t, 1 + noise)
+    fast = choose_flatten_window(t, 1 + 5e-3 * np.sin(2 * np.pi * t / 2.0) + noise)
+    assert quiet == 4.0  # nothing to follow: the fewest knots win
+    assert fast <= 0.75  # a 2-day rotation needs knots closer than a day
