@@ -24,12 +24,17 @@ def kepler_simulated_seeds() -> dict:
 
     t0 = time.perf_counter()
     res = [kepler_simulated(simulate_orbits(seed=s), seed=s, config=REDUCED, engine="operon") for s in range(N_SEEDS)]
+    free = [kepler_simulated(simulate_orbits(seed=s), seed=s, config=REDUCED, engine="operon", free_exponent=True)
+            for s in range(N_SEEDS)]
     p = np.array([r.values["p"] for r in res])
+    p_free = np.array([r.values["p"] for r in free])
     ok = sum(r.recovered for r in res)
     return {
         "recovered": ok,
         "seeds": N_SEEDS,
         "median_abs_p_error": float(np.nanmedian(np.abs(p - 1.5))),
+        "free_exponent_recovered": sum(r.recovered for r in free),
+        "free_exponent_median_abs_p_error": float(np.nanmedian(np.abs(p_free - 1.5))),
         "baseline_loglog_median_abs_p_error": float(np.median([abs(r.baseline["p"] - 1.5) for r in res])),
         "max_cpu_s_per_fit": float(max(r.cpu_s for r in res)),
         "wall_s": round(time.perf_counter() - t0, 1),
