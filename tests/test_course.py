@@ -71,7 +71,8 @@ def test_manifest_covers_notebooks_with_data():
 # --------------------------------------------------------------------------- notebooks
 
 def test_every_course_notebook_is_present():
-    # TODO(lead): require every notebook once all topics have landed
+    missing = [nb.filename for nb in NOTEBOOKS if not (NB_DIR / nb.filename).exists()]
+    assert not missing, f"missing notebooks: {missing}"
     extra = {p.name for p in PRESENT} - {nb.filename for nb in NOTEBOOKS}
     assert not extra, f"notebooks not in coursekit.course.NOTEBOOKS: {extra}"
 
