@@ -29,8 +29,9 @@ from coursekit.transits.preprocess import (
     transit_number,
 )
 
-#: Trial transit durations, days (1.5 h to 15 h).
-DEFAULT_DURATIONS = np.array([1.5, 2.0, 3.0, 4.5, 6.5, 9.0, 12.0, 15.0]) / 24.0
+#: Trial transit durations, days (1.5 h to 12 h). Longer boxes mostly fit residual stellar variability;
+#: a longer transit is still found, with a 12-h box.
+DEFAULT_DURATIONS = np.array([1.5, 2.0, 3.0, 4.5, 6.5, 9.0, 12.0]) / 24.0
 
 
 @dataclass(frozen=True)
