@@ -76,7 +76,8 @@ def kepler_simulated(orbits: dict[str, u.Quantity], *, seed: int = 0, config: Se
     """Recover ``T = c a^p`` from simulated orbits (``{"a": AU, "T": yr}``, see ``simulate_orbits``).
 
     The search sees ``a`` in AU and ``T`` in years. By default its building
-    blocks are ``+ - *`` and ``sqrt`` (no division: with ``/`` the search fits poles to single noisy orbits): an exponent 3/2 has to be assembled as
+    blocks are ``+ - *`` and ``sqrt`` (no division: with ``/`` the search fits
+    poles to single noisy orbits): an exponent 3/2 has to be assembled as
     ``a * sqrt(a)``, a structural discovery. With ``free_exponent=True`` it gets
     ``^`` instead, and ``p`` becomes a fitted constant, whose precision is then
     limited by the squared loss in linear space (dominated by the outermost
