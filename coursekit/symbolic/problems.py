@@ -204,7 +204,7 @@ def nfw_profile(profile: dict[str, u.Quantity], *, seed: int = 0, config: Search
     t0 = time.process_time()
     fit = fit_symbolic(r[:, None], np.log(rho / rho_ref), ["r"], engine=engine, binary_operators=("+", "-", "*"),
                        unary_operators=("log",), max_complexity=12, population_size=cfg.population_size,
-                       generations=cfg.generations, restarts=restarts or max(cfg.restarts, 3), seed=seed,
+                       generations=cfg.generations, restarts=restarts or max(cfg.restarts, 5), seed=seed,
                        target_name="ln(rho/rho_ref)")
     cpu = time.process_time() - t0
     form = broken_power_law(fit.best, fit.symbols[0], log_space=True)
