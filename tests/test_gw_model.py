@@ -48,6 +48,6 @@ def test_overfits_64_windows():
         loss.backward()
         opt.step()
         first = first if first is not None else float(loss.detach())
-    assert float(loss) < 0.3 * first
+    assert loss.item() < 0.3 * first
     acc = ((predict_logits(m, x) > 0).float().numpy() == y).mean()
     assert acc > 0.95

@@ -33,7 +33,8 @@ def _setup() -> dict[str, Any]:
     from coursekit.gw.scan import prepare_strain
 
     base = pl.get_config()
-    cfg = replace(base, epochs=max(base.epochs, 12), batches_per_epoch=max(base.batches_per_epoch, 48),
+    cfg = replace(base, epochs=max(base.epochs, 20), batches_per_epoch=max(base.batches_per_epoch, 64),
+                  n_train_waveforms=max(base.n_train_waveforms, 1000),
                   n_noise_eval=max(base.n_noise_eval, 10_000), n_signal_eval=max(base.n_signal_eval, 500))
     t0 = time.perf_counter()
     segments = pl.gw150914_segments()
@@ -95,7 +96,12 @@ def cnn_vs_matched_filter() -> dict:
 
 @benchmark("gw", "gw150914_scan")
 def gw150914_scan() -> dict:
-    """Sliding-window CNN scan of the 32 s of H1+L1 data around GW150914."""
+    """Sliding-window CNN scan of the 32 s of H1+L1 data around GW150914.
+
+    The loud event saturates the logit of every window that contains the merger (a plateau about
+    one window long), so the single highest window can sit anywhere on it; the trigger time is the
+    plateau's middle (:func:`coursekit.gw.scan.peak_time`, as ``gw scan`` reports it). Both are reported.
+    """
     from coursekit.gw import pipeline as pl
     from coursekit.gw.scan import scan
 
@@ -112,9 +118,10 @@ def gw150914_scan() -> dict:
 
     t_peak = peak_time(times, logits)
     far = np.abs(times - pl.GW150914_GPS) > 1.0
-    return {"peak_gps": round(float(times[i]), 3), "peak_centroid_gps": round(t_peak, 3),
-            "offset_s": round(float(times[i] - pl.GW150914_GPS), 3),
-            "centroid_offset_s": round(t_peak - pl.GW150914_GPS, 3),
+    return {"trigger_gps": round(t_peak, 3), "trigger_offset_s": round(t_peak - pl.GW150914_GPS, 3),
+            "max_window_gps": round(float(times[i]), 3), "max_window_offset_s": round(float(times[i] - pl.GW150914_GPS), 3),
+            "plateau_windows_within_1_of_max_logit": int(np.sum(logits > logits[i] - 1.0)),
             "peak_logit": round(float(logits[i]), 2), "max_logit_away_from_event": round(float(logits[far].max()), 2),
-            "scan_s": round(scan_s, 3), "target_offset_s": "<= 0.1",
-            "passed": bool(abs(times[i] - pl.GW150914_GPS) <= 0.1)}
+            "scan_s": round(scan_s, 3),
+            "target_offset_s": "<= 0.1 (trigger = middle of the plateau of windows at the highest score, peak_time)",
+            "passed": bool(abs(t_peak - pl.GW150914_GPS) <= 0.1)}

@@ -30,7 +30,7 @@ class GWConfig:
     merger_range: tuple[float, float] = (0.6, 0.9)
     seg_duration: float = 8.0  # waveform generation grid (PSD resolution 1/8 Hz)
     prior: BBHPrior = field(default_factory=BBHPrior)
-    n_train_waveforms: int = 200
+    n_train_waveforms: int = 1000  # many waveforms: the CNN must not learn the bank by heart
     n_test_waveforms: int = 50
     n_template_candidates: int = 250
     minimal_match: float = 0.95
