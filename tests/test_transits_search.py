@@ -99,3 +99,37 @@ def test_vetting_score_by_hand():
     assert vetting_score(14.2, 1.5, 1.0) == pytest.approx(0.5)
     assert vetting_score(7.1, 0.0, 0.0) == pytest.approx(0.0)
     assert vetting_score(20.0, 6.0, 0.0) == pytest.approx(-1.0)
+
+
+def test_refine_picks_the_true_period_over_its_double(rng):
+    """Handed BLS's classic alias (twice the period), the re-flattened SNR test returns the true period."""
+    from coursekit.transits.search import TransitSignal, _refine_signal
+
+    t, f = _box_lc(rng, 6.1, 1.3, 0.2, 1e-3, days=90)
+    every = np.ones(len(t), bool)
+    alias = TransitSignal(12.2, 1.3, 0.2, 1e-3, 20.0, 7)
+    sig, inside = _refine_signal(t, f, 1.5, alias, ~every, every, 0.8, 3, {})
+    assert sig.period == pytest.approx(6.1, rel=1e-3)
+    assert abs(phase_fold(sig.t0, 6.1, 1.3)) < 0.02
+    assert inside.sum() == pytest.approx(np.sum(np.abs(phase_fold(t, 6.1, 1.3)) < sig.duration), rel=0.05)
+    # the true period is kept: folding on P/2 or P/3 dilutes the depth
+    sig2, _ = _refine_signal(t, f, 1.5, TransitSignal(6.1, 1.3, 0.2, 1e-3, 30.0, 14), ~every, every, 0.8, 3, {})
+    assert sig2.period == pytest.approx(6.1, rel=1e-3)
+    # a candidate covering much of its orbit (duty cycle > 0.15) is returned unchanged, not re-flattened
+    wide = TransitSignal(2.0, 1.3, 0.5, 1e-4, 5.0, 40)
+    assert _refine_signal(t, f, 1.5, wide, ~every, every, 0.8, 3, {})[0] == wide
+
+
+def test_search_recovers_a_period_whose_odd_transits_the_trend_ate():
+    """A simulated benchmark planet (P = 44.74 d, 7.4-h transits, 1.8% spots) that the first flattening makes
+    look like a 89.5-d planet: without the re-flattened harmonic test the search returns twice the period."""
+    from coursekit.transits.simulate import SimulationConfig, simulate_lightcurves
+
+    sim = simulate_lightcurves(60, seed=123, config=SimulationConfig(n_quarters=3), kinds=["planet"] * 60)
+    t, f = sim.lightcurve(52)
+    period = sim.params["period"][52]
+    assert period == pytest.approx(44.74, abs=0.01)
+    alias, _ = search_transits(t, f, n_signals=1, max_harmonic=1)
+    assert alias[0].period == pytest.approx(2 * period, rel=2e-3)
+    found, _ = search_transits(t, f, n_signals=1)
+    assert found[0].period == pytest.approx(period, rel=1e-3)

@@ -198,6 +198,54 @@ def bls_search(
     return BLSResult(periods, power, TransitSignal(period, float(t0), duration, depth, snr, n_events, best_power))
 
 
+def _refine_signal(
+    time: np.ndarray,
+    clipped: np.ndarray,
+    window_days: float,
+    sig: TransitSignal,
+    known: np.ndarray,
+    searchable: np.ndarray,
+    period_min: float,
+    max_harmonic: int,
+    bls_kwargs: dict,
+    max_duty_cycle: float = 0.15,
+) -> tuple[TransitSignal, np.ndarray]:
+    """Re-flatten with the transits masked, test the period's sub-harmonics, refine; returns (signal, in-transit mask).
+
+    The first flattening cannot know where the transits are, so its trend dips into long transits and
+    makes some events shallower than others; BLS can then prefer twice the true period (every second
+    event). Here the trend is fitted again with the candidate's events masked (Vanderburg et al. 2016;
+    Shallue & Vanderburg 2018 Sec. 3.2 do the same with known ephemerides), for the BLS period ``P`` and
+    for ``P/2 ... P/max_harmonic``, and the period whose box SNR is highest wins: folding on half the true
+    period halves the depth, folding on twice it halves the number of events, so the SNR picks the right
+    one. A narrow BLS on the re-flattened data then refines period, epoch and duration. Periods whose
+    masked fraction ``2 * duration / period`` exceeds ``max_duty_cycle`` are not tried (nor is the
+    re-flattening, if even ``P`` exceeds it).
+    """
+    best = None
+    for m in range(1, max_harmonic + 1):
+        period = sig.period / m
+        if period < period_min or 2 * sig.duration / period > max_duty_cycle:
+            break  # a mask over much of the orbit leaves the trend free to turn variability into a "transit"
+        inside = np.abs(phase_fold(time, period, sig.t0)) < sig.duration
+        flat_m, _ = flatten(time, clipped, window_days=window_days, mask=~(known | inside))
+        use = searchable & np.isfinite(flat_m)
+        depth, snr, _, _ = transit_snr(time[use], flat_m[use], period, sig.t0, sig.duration)
+        if best is None or snr > best[1]:
+            best = (period, snr, flat_m, use)
+    if best is None:
+        return sig, np.abs(phase_fold(time, sig.period, sig.t0)) < sig.duration
+    period, _, flat_m, use = best
+    kw = {k: v for k, v in bls_kwargs.items() if k not in ("period_min", "period_max", "bin_days", "n_refine")}
+    try:
+        fine = bls_search(time[use], flat_m[use], period_min=period * 0.995, period_max=period * 1.005,
+                          bin_days=None, n_refine=1, **kw).best
+    except ValueError:  # the narrow search needs durations shorter than the period: keep the coarse result
+        depth, snr, _, n_events = transit_snr(time[use], flat_m[use], period, sig.t0, sig.duration)
+        fine = TransitSignal(period, sig.t0, sig.duration, depth, snr, n_events, sig.power)
+    return fine, np.abs(phase_fold(time, fine.period, fine.t0)) < fine.duration
+
+
 def search_transits(
     time: np.ndarray,
     flux: np.ndarray,
@@ -206,9 +254,13 @@ def search_transits(
     window_days: float | None = None,
     trim_after_gap_days: float = 1.0,
     min_snr: float = 0.0,
+    max_harmonic: int = 3,
     **bls_kwargs,
 ) -> tuple[list[TransitSignal], np.ndarray]:
     """Clip, flatten and search iteratively: after each signal its transits are masked and BLS runs again.
+
+    Each BLS detection is re-flattened with its transits masked and checked against its sub-harmonics
+    (:func:`_refine_signal`); later searches use a trend fitted with all transits found so far masked.
 
     Parameters
     ----------
@@ -219,11 +271,13 @@ def search_transits(
     trim_after_gap_days: cadences this soon after the start of the data or a gap (> 0.75 d) are not searched:
         Kepler's photometry recovers thermally after each downlink, with ramps a spline cannot follow, and
         these repeat every month, which BLS readily mistakes for long-duration transits.
+    max_harmonic: test ``P/2 ... P/max_harmonic`` for every detection (1: no test).
     bls_kwargs: passed to :func:`bls_search`.
 
     Returns
     -------
-    signals: list of :class:`TransitSignal`, strongest first. flat: (n,) the flattened flux.
+    signals: list of :class:`TransitSignal`, strongest first. flat: (n,) the flattened flux, its trend fitted
+    with the transits of every signal found masked.
     """
     time = np.asarray(time, float)
     flux = np.asarray(flux, float)
@@ -234,19 +288,28 @@ def search_transits(
     if window_days is None:
         window_days = choose_flatten_window(time, clipped)
     flat, _ = flatten(time, clipped, window_days=window_days)
-    active = np.isfinite(flat)
+    searchable = np.isfinite(flat)
     if trim_after_gap_days > 0:
         starts = time[[s.start for s in split_segments(time, 0.75)]]
         since = time - starts[np.searchsorted(starts, time, side="right") - 1]
-        active &= since >= trim_after_gap_days
+        searchable &= since >= trim_after_gap_days
+    period_min = float(bls_kwargs.get("period_min", 0.8))
+    known = np.zeros(len(time), bool)  # in-transit cadences of the signals found so far
     signals: list[TransitSignal] = []
     for _ in range(n_signals):
+        active = searchable & ~known
         if active.sum() < 20:
             break
         res = bls_search(time[active], flat[active], **bls_kwargs)
         sig = res.best
         if sig.snr < min_snr:
             break
+        if max_harmonic >= 1 and sig.snr > 0:
+            sig, inside = _refine_signal(time, clipped, window_days, sig, known, active, period_min, max_harmonic,
+                                         bls_kwargs)
+        else:
+            inside = np.abs(phase_fold(time, sig.period, sig.t0)) < sig.duration
         signals.append(sig)
-        active &= np.abs(phase_fold(time, sig.period, sig.t0)) > sig.duration
+        known |= inside
+        flat, _ = flatten(time, clipped, window_days=window_days, mask=~known)
     return signals, flat

@@ -31,7 +31,7 @@ class RunSize:
     cnn: CNNConfig = field(default_factory=CNNConfig)
     batch_size: int = 64
     patience: int = 5
-    n_bls_examples: int = 60
+    n_bls_examples: int = 150
     kepler90_signals: int = 2
 
 
