@@ -180,3 +180,27 @@ def test_saliency_and_gradcam_shapes(small_model):
     for m in (s, g):
         assert m.shape == (2, 64, 64) and m.min() >= 0 and m.max() <= 1 + 1e-6
     assert np.all(s.reshape(2, -1).max(1) == pytest.approx(1.0))
+
+
+def test_pretrained_offline_fails_fast_with_advice(no_network, tmp_path, monkeypatch):
+    """No cached ImageNet weights and no network: a clear error in well under a second, not a hang."""
+    import time
+
+    import torchvision.models  # noqa: F401  (imported before the clock starts)
+
+    from coursekit.galaxies.model import build_model
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="pretrained=False") as err:
+        build_model(4, pretrained=True)
+    assert time.perf_counter() - t0 < 5.0  # the socket guard answers at once; torchvision alone would hang
+    assert "resnet18-f37072fd.pth" in str(err.value)
+    # a cached file is used without touching the network
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "resnet18-f37072fd.pth").write_bytes(b"")
+    from torchvision.models import ResNet18_Weights
+
+    from coursekit.galaxies.model import _check_weights_available
+
+    _check_weights_available(ResNet18_Weights.IMAGENET1K_V1.url)

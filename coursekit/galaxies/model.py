@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -50,6 +51,29 @@ class GalaxyClassifier(nn.Module):
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected images of shape (n, 3, H, W), got {tuple(x.shape)}")
         return self.trunk((x - self.mean) / self.std)
+
+
+def _check_weights_available(url: str) -> None:
+    """Fail in seconds, with what to do, when ImageNet weights are neither cached nor downloadable.
+
+    torchvision would otherwise try the download with no time-out and end in a bare ``URLError``.
+    """
+    import os
+
+    import torch
+
+    from coursekit.data import host_reachable
+
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
+    if cached.exists() or host_reachable(url):
+        return
+    raise RuntimeError(
+        f"ResNet18 ImageNet weights are not cached ({cached}) and {url} cannot be reached (no network?).\n"
+        "  * Train from scratch instead: pretrained=False (what reduced mode does), or\n"
+        "  * on a machine with network run\n"
+        "    `python -c \"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\"`\n"
+        f"    and copy {cached.name} into {cached.parent} here (or set TORCH_HOME to a shared folder)."
+    )
 
 
 def build_model(
@@ -86,6 +110,8 @@ def build_model(
     if stem not in {"imagenet", "small"}:
         raise ValueError(f"stem must be 'imagenet' or 'small', got {stem!r}")
     weights = ResNet18_Weights.IMAGENET1K_V1 if pretrained else None
+    if weights is not None:
+        _check_weights_available(weights.url)
     net = resnet18(weights=weights)
     if stem == "small":
         net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
