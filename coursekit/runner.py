@@ -68,7 +68,8 @@ def _kernel_manager():
 
     km = KernelManager(kernel_name="python3")
     km._kernel_spec = KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # log_level ERROR: ipykernel warns on every start that its local TCP transport is unencrypted
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
         display_name="coursekit", language="python",
     )
     return km
