@@ -15,11 +15,12 @@ batch is moved there (e.g. random rotations of galaxy images on the GPU).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,22 @@ def evaluate(
     return result
 
 
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Temporarily set ``torch.set_num_threads(n)``, restored on exit (``None``: leave it alone)."""
+    if n is None:
+        yield
+        return
+    if int(n) < 1:
+        raise ValueError(f"threads must be >= 1, got {n}")
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def fit(
     model: nn.Module,
     train_loader: Iterable[Batch],
@@ -169,6 +186,7 @@ def fit(
     metrics: dict[str, MetricFn] | None = None,
     progress: bool | None = None,
     desc: str = "training",
+    threads: int | None = None,
 ) -> History:
     """Train ``model`` and return its :class:`History`.
 
@@ -194,90 +212,95 @@ def fit(
     amp:
         Mixed precision (bfloat16/float16 autocast with loss scaling); CUDA only,
         ignored elsewhere.
+    threads:
+        torch intra-op CPU threads while training on a CPU, restored afterwards
+        (:func:`torch_threads`). Small networks often train as fast on one thread
+        and leave the other cores to the notebook; ``None`` keeps torch's setting.
     """
     device = torch.device(device) if device is not None else get_device()
-    model.to(device)
-    if optimizer is None:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    use_amp = bool(amp) and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    progress = show_progress() if progress is None else progress
-    history = History()
-    best_state: dict[str, torch.Tensor] | None = None
-    since_best = 0
+    with torch_threads(threads if device.type == "cpu" else None):
+        model.to(device)
+        if optimizer is None:
+            optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        use_amp = bool(amp) and device.type == "cuda"
+        scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+        progress = show_progress() if progress is None else progress
+        history = History()
+        best_state: dict[str, torch.Tensor] | None = None
+        since_best = 0
 
-    from tqdm.auto import tqdm
+        from tqdm.auto import tqdm
 
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
-    for epoch in bar:
-        model.train()
-        t0 = time.perf_counter()
-        running, seen = 0.0, 0
-        for batch in train_loader:
-            inputs, y = _split(_to_device(batch, device))
-            if batch_transform is not None:
-                inputs, y = batch_transform(inputs, y)
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device_type=device.type, enabled=use_amp):
-                out = model(*inputs)
-                loss = loss_fn(out, y)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"loss became {loss.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs"
-                )
-            scaler.scale(loss).backward()
-            if grad_clip is not None:
-                scaler.unscale_(optimizer)
-                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-            scaler.step(optimizer)
-            scaler.update()
-            if scheduler is not None and scheduler_step == "batch":
-                scheduler.step()
-            running += float(loss.detach()) * len(y)
-            seen += len(y)
-        if seen == 0:
-            raise ValueError("fit() got an empty train_loader")
-        history.epoch_time.append(time.perf_counter() - t0)
-        history.samples_seen += seen
-        history.train_loss.append(running / seen)
-        history.lr.append(float(optimizer.param_groups[0]["lr"]))
+        bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
+        for epoch in bar:
+            model.train()
+            t0 = time.perf_counter()
+            running, seen = 0.0, 0
+            for batch in train_loader:
+                inputs, y = _split(_to_device(batch, device))
+                if batch_transform is not None:
+                    inputs, y = batch_transform(inputs, y)
+                optimizer.zero_grad(set_to_none=True)
+                with torch.autocast(device_type=device.type, enabled=use_amp):
+                    out = model(*inputs)
+                    loss = loss_fn(out, y)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"loss became {loss.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs"
+                    )
+                scaler.scale(loss).backward()
+                if grad_clip is not None:
+                    scaler.unscale_(optimizer)
+                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
+                if scheduler is not None and scheduler_step == "batch":
+                    scheduler.step()
+                running += float(loss.detach()) * len(y)
+                seen += len(y)
+            if seen == 0:
+                raise ValueError("fit() got an empty train_loader")
+            history.epoch_time.append(time.perf_counter() - t0)
+            history.samples_seen += seen
+            history.train_loss.append(running / seen)
+            history.lr.append(float(optimizer.param_groups[0]["lr"]))
 
-        postfix = {"train": f"{history.train_loss[-1]:.4g}"}
-        monitored = history.train_loss[-1]
-        if val_loader is not None:
-            res = evaluate(model, val_loader, loss_fn, device=device, metrics=metrics)
-            history.val_loss.append(res.pop("loss"))
-            for k, v in res.items():
-                history.metrics.setdefault(k, []).append(v)
-            monitored = history.val_loss[-1]
-            postfix["val"] = f"{monitored:.4g}"
-            postfix.update({k: f"{v:.3g}" for k, v in res.items()})
-        bar.set_postfix(postfix)
+            postfix = {"train": f"{history.train_loss[-1]:.4g}"}
+            monitored = history.train_loss[-1]
+            if val_loader is not None:
+                res = evaluate(model, val_loader, loss_fn, device=device, metrics=metrics)
+                history.val_loss.append(res.pop("loss"))
+                for k, v in res.items():
+                    history.metrics.setdefault(k, []).append(v)
+                monitored = history.val_loss[-1]
+                postfix["val"] = f"{monitored:.4g}"
+                postfix.update({k: f"{v:.3g}" for k, v in res.items()})
+            bar.set_postfix(postfix)
 
-        if scheduler is not None and scheduler_step == "epoch":
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(monitored)
+            if scheduler is not None and scheduler_step == "epoch":
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(monitored)
+                else:
+                    scheduler.step()
+
+            if monitored < history.best_val_loss - min_delta:
+                history.best_val_loss = monitored
+                history.best_epoch = epoch
+                since_best = 0
+                best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+                if checkpoint is not None:
+                    save_checkpoint(best_state, checkpoint)
             else:
-                scheduler.step()
-
-        if monitored < history.best_val_loss - min_delta:
-            history.best_val_loss = monitored
-            history.best_epoch = epoch
-            since_best = 0
-            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
-            if checkpoint is not None:
-                save_checkpoint(best_state, checkpoint)
-        else:
-            since_best += 1
-            if patience is not None and since_best >= patience:
-                history.stopped_early = True
-                break
-    bar.close()
-    if restore_best and best_state is not None:
-        model.load_state_dict(best_state)
-    if val_loader is None:
-        history.best_val_loss = math.inf if not history.val_loss else history.best_val_loss
-    return history
+                since_best += 1
+                if patience is not None and since_best >= patience:
+                    history.stopped_early = True
+                    break
+        bar.close()
+        if restore_best and best_state is not None:
+            model.load_state_dict(best_state)
+        if val_loader is None:
+            history.best_val_loss = math.inf if not history.val_loss else history.best_val_loss
+        return history
 
 
 @torch.no_grad()

@@ -10,6 +10,7 @@ import torch
 from scipy import stats
 
 from coursekit.photoz import mdn
+from coursekit.training import torch_threads
 
 _trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
 
@@ -17,7 +18,7 @@ _trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Tiny networks: one torch thread is faster, and much faster on shared cores."""
-    with mdn.torch_threads(1):
+    with torch_threads(1):
         yield
 
 

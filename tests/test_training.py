@@ -115,3 +115,30 @@ def test_atomic_checkpoint(tmp_path):
 def test_make_loaders_rejects_mismatch():
     with pytest.raises(ValueError, match="different lengths"):
         make_loaders(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_fit_threads_option_restores_the_setting():
+    """``threads=1`` trains on one CPU thread and gives torch its previous setting back, also after an error."""
+    from coursekit.training import fit, torch_threads
+
+    before = torch.get_num_threads()
+    seen = []
+
+    class Probe(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+
+        def forward(self, x):
+            seen.append(torch.get_num_threads())
+            return self.lin(x).squeeze(-1)
+
+    x, y = torch.randn(32, 2), torch.randn(32)
+    fit(Probe(), [(x, y)], loss_fn=torch.nn.functional.mse_loss, epochs=1, device="cpu", threads=1, progress=False)
+    assert set(seen) == {1} and torch.get_num_threads() == before
+    with pytest.raises(FloatingPointError):
+        fit(Probe(), [(x, torch.full((32,), float("nan")))], loss_fn=torch.nn.functional.mse_loss, epochs=1,
+            device="cpu", threads=1, progress=False)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads must be >= 1"), torch_threads(0):
+        pass

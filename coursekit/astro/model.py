@@ -166,15 +166,9 @@ def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     dev = torch.device(device) if device is not None else get_device()
-    previous = torch.get_num_threads()
-    if cpu_threads is not None and dev.type == "cpu":
-        torch.set_num_threads(int(cpu_threads))
-    try:
-        hist = fit(model, tl, vl, loss_fn=nn.BCEWithLogitsLoss(), epochs=epochs, optimizer=opt, scheduler=sched,
-                   batch_transform=dihedral_augment, metrics={"accuracy": accuracy_from_logits}, device=dev,
-                   progress=progress, desc="star/galaxy CNN")
-    finally:
-        torch.set_num_threads(previous)
+    hist = fit(model, tl, vl, loss_fn=nn.BCEWithLogitsLoss(), epochs=epochs, optimizer=opt, scheduler=sched,
+               batch_transform=dihedral_augment, metrics={"accuracy": accuracy_from_logits}, device=dev,
+               progress=progress, desc="star/galaxy CNN", threads=cpu_threads)
     return model, hist
 
 

@@ -14,9 +14,7 @@ module as buffers, so a saved state dict is the whole model.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,20 +43,6 @@ class MDNConfig:
     #: torch CPU threads while training/predicting (restored afterwards). A small MLP gains little from
     #: intra-op threads and loses a lot when the cores are shared; None keeps torch's setting.
     cpu_threads: int | None = 1
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Temporarily set ``torch.set_num_threads(n)`` (no-op for ``None``)."""
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -182,16 +166,15 @@ class MDNPhotoZ:
         from coursekit.config import get_device
 
         device = torch.device(device) if device is not None else get_device()
-        with torch_threads(c.cpu_threads if device.type == "cpu" else None):
-            self.history = fit(self.model, train, val, loss_fn=mdn_nll, epochs=c.epochs, optimizer=opt,
-                               scheduler=sched, patience=c.patience, progress=progress, device=device,
-                               grad_clip=5.0, desc="MDN")
+        self.history = fit(self.model, train, val, loss_fn=mdn_nll, epochs=c.epochs, optimizer=opt,
+                           scheduler=sched, patience=c.patience, progress=progress, device=device,
+                           grad_clip=5.0, desc="MDN", threads=c.cpu_threads)
         self.model.to("cpu").eval()
         return self
 
     def predict_params(self, X: np.ndarray) -> np.ndarray:
         """Mixture parameters (n, 3K): ``[logits | mu | sigma]``."""
-        from coursekit.training import predict
+        from coursekit.training import predict, torch_threads
 
         with torch_threads(self.config.cpu_threads):
             out = predict(self._require(), np.asarray(X, np.float32), batch_size=4096, device="cpu")
