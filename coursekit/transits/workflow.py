@@ -23,7 +23,8 @@ from coursekit.transits.model import PAPER_CONFIG, CNNConfig
 @dataclass(frozen=True)
 class RunSize:
     """Sizes of one run. n_lightcurves: simulated TCEs (80/10/10 split). epochs: CNN training epochs.
-    n_bls_examples: planets searched by the BLS benchmark. kepler90_signals: signals extracted from Kepler-90."""
+    n_bls_examples: planets searched by the BLS benchmark. kepler90_signals: signals extracted from Kepler-90.
+    n_real_kois: labelled KOIs (half CONFIRMED, half FALSE POSITIVE) whose MAST light curves full mode uses."""
 
     n_lightcurves: int
     n_quarters: int
@@ -33,6 +34,7 @@ class RunSize:
     patience: int = 5
     n_bls_examples: int = 150
     kepler90_signals: int = 2
+    n_real_kois: int = 300
 
 
 ReducedRun = RunSize(n_lightcurves=1500, n_quarters=2, epochs=12,
@@ -76,6 +78,20 @@ def train_on_simulations(
         save_model(model, out)
     return {"model": model, "history": history, "metrics": classification_metrics(test.label, proba),
             "test": test, "proba": proba, "seconds": _time.perf_counter() - t0}
+
+
+def koi_tces(n: int | None = None, seed: int = 0, loader: Any = None):
+    """Real labelled TCEs (full mode): CONFIRMED vs FALSE POSITIVE KOIs of the DR25 table, views from MAST light curves.
+
+    The KOI table comes from the manifest (``kepler_koi_cumulative``, verified); the light curves
+    are downloaded with lightkurve (Kepler quarters 1-8, ~3 MB per star, cached) unless ``loader``
+    gives them. See :mod:`coursekit.transits.koi`. Returns a :class:`TransitDataset`.
+    """
+    from coursekit.data import fetch
+    from coursekit.transits.koi import koi_dataset, read_koi_table, select_kois
+
+    table = read_koi_table(fetch("kepler_koi_cumulative")[0])
+    return koi_dataset(select_kois(table, n or RUN_CONFIG.n_real_kois, seed=seed), loader=loader)
 
 
 def kepler90_lightcurve(seed: int = 0):
