@@ -58,3 +58,17 @@ def test_cli_search_errors(tmp_path, capsys):
     assert "no such light-curve file" in capsys.readouterr().err
     assert main(["transits", "train", "--out", str(tmp_path / "m.pt"), "--n", "10"]) == 1
     assert "at least 50" in capsys.readouterr().err
+
+
+def test_cli_train_on_kois_offline_fails_fast(tmp_path, capsys, monkeypatch, no_network):
+    """``transits train --data koi`` needs the KOI table: offline with an empty cache it says so within seconds."""
+    import time
+
+    from coursekit.cli import main
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path / "cache"))
+    t0 = time.perf_counter()
+    assert main(["transits", "train", "--data", "koi", "--out", str(tmp_path / "m.pt"), "--n", "60"]) == 1
+    assert time.perf_counter() - t0 < 10
+    err = capsys.readouterr().err
+    assert "kepler_koi_cumulative" in err and "data fetch" in err

@@ -11,9 +11,12 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("transits", help="exoplanet transits: train the CNN, search Kepler light curves")
     sub = p.add_subparsers(dest="transits_cmd", metavar="ACTION", required=True)
 
-    q = sub.add_parser("train", help="simulate Kepler-like TCEs and train the dual-view CNN")
+    q = sub.add_parser("train", help="train the dual-view CNN on simulated TCEs (default) or real labelled KOIs")
     q.add_argument("--out", required=True, help="where to write the model checkpoint (.pt)")
-    q.add_argument("--n", type=int, default=None, help="number of simulated light curves (default: by mode)")
+    q.add_argument("--data", choices=["simulated", "koi"], default="simulated",
+                   help="simulated Kepler-like TCEs (default, offline) or CONFIRMED vs FALSE POSITIVE KOIs "
+                        "(DR25 table + MAST light curves; needs network the first time)")
+    q.add_argument("--n", type=int, default=None, help="light curves / KOIs to use (default: by mode)")
     q.add_argument("--epochs", type=int, default=None, help="training epochs (default: by mode)")
     q.add_argument("--views", default="global,local", help="global,local (default), global or local")
     q.add_argument("--seed", type=int, default=0)
@@ -33,13 +36,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from coursekit.transits.workflow import RUN_CONFIG, train_on_simulations
 
     views = tuple(v.strip() for v in args.views.split(",") if v.strip())
-    n = args.n if args.n is not None else RUN_CONFIG.n_lightcurves
+    default_n = RUN_CONFIG.n_real_kois if args.data == "koi" else RUN_CONFIG.n_lightcurves
+    n = args.n if args.n is not None else default_n
     epochs = args.epochs if args.epochs is not None else RUN_CONFIG.epochs
     if n < 50:
         raise ValueError(f"--n must be at least 50 light curves to train and validate, got {n}")
-    result = train_on_simulations(n=n, epochs=epochs, views=views, seed=args.seed, out=args.out)
+    dataset = None
+    if args.data == "koi":
+        from coursekit.transits.workflow import koi_tces
+
+        dataset = koi_tces(n=n, seed=args.seed)
+    result = train_on_simulations(n=n, epochs=epochs, views=views, seed=args.seed, out=args.out, dataset=dataset)
     m = result["metrics"]
-    print(f"trained {'+'.join(views)} CNN on {n} simulated light curves: test AUC {m['auc']:.3f}, "
+    what = f"{len(dataset)} real KOIs" if dataset is not None else f"{n} simulated light curves"
+    print(f"trained {'+'.join(views)} CNN on {what}: test AUC {m['auc']:.3f}, "
           f"accuracy {m['accuracy']:.3f}; saved to {args.out}")
     return 0
 
