@@ -27,7 +27,11 @@ def colab_setup_source() -> str:
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "coursekit @ git+{REPO_URL}@{BRANCH}"'
+        f'    %pip install -q "coursekit @ git+{REPO_URL}@{BRANCH}"\n'
+        "    # Full mode (the real data; pick a GPU runtime), with the downloads kept on Google Drive: uncomment.\n"
+        "    # import os; os.environ[\"COURSEKIT_MODE\"] = \"full\"\n"
+        "    # from google.colab import drive; drive.mount(\"/content/drive\")\n"
+        "    # os.environ[\"COURSEKIT_DATA_DIR\"] = \"/content/drive/MyDrive/coursekit-cache\""
     )
 
 
