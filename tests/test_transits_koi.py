@@ -123,3 +123,16 @@ def test_workflow_trains_on_kois_from_the_manifest_table(koi_files, monkeypatch)
     model, hist = train_classifier(ds, ds, config=small, epochs=1, batch_size=2, progress=False)
     p = predict_proba(model, ds)
     assert p.shape == (2,) and np.all((p >= 0) & (p <= 1)) and len(hist.train_loss) == 1
+
+
+def test_mast_loader_uses_the_cache_offline(tmp_path, rng, monkeypatch, no_network):
+    """Light curves already in the cache are found without the network; an uncached star fails fast, named."""
+    from coursekit.data import OfflineError
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "kepler_mast" / "mastDownload" / "Kepler" / "kplr000001001_lc_Q111"
+    folder.mkdir(parents=True)
+    written = _star(folder, rng, 1001, [(5.3, 133.0, 3.0, 8e-4)])
+    assert koi.mast_loader(1001) == sorted(written)
+    with pytest.raises(OfflineError, match="KIC 1002"):
+        koi.mast_loader(1002)

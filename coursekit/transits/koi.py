@@ -88,9 +88,15 @@ def mast_loader(kepid: int, quarters: Sequence[int] = tuple(range(1, 9))) -> lis
     """Default light-curve source: Kepler long-cadence ``quarters`` of ``KIC kepid`` from MAST (cached).
 
     Quarters 1-8 (two years, ~3 MB per star) cover every period up to 200 d at least three times.
+    Files already in ``cache_dir()/kepler_mast`` are used without touching the network, so a
+    classroom cache filled once (``python -m coursekit transits train --data koi ...``) works offline.
     """
+    from coursekit.config import cache_dir
     from coursekit.transits.io import download_kepler_lightcurves
 
+    cached = sorted((cache_dir() / "kepler_mast").rglob(f"kplr{int(kepid):09d}-*llc.fits"))
+    if cached:
+        return cached
     return download_kepler_lightcurves(f"KIC {int(kepid)}", quarters=quarters)
 
 
