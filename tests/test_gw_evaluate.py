@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,19 @@ def test_efficiency_table_rows():
     rows = efficiency_table(noise, sig, faps=(1e-2,))
     assert {(r["snr"], r["efficiency"]) for r in rows} == {(10.0, 0.5), (5.0, 0.0)}  # threshold 99
     assert rows[0]["per_day"] == pytest.approx(864.0)
+
+
+def test_seconds_per_data_second_counts_the_stride():
+    """Windows slid by ``stride`` cover ``n * stride`` seconds: the same work costs 1/stride more per second."""
+    calls = []
+
+    def fn(x):
+        calls.append(len(x))
+        time.sleep(0.02)
+
+    tiled = seconds_per_data_second(fn, np.zeros((10, 4)), window_duration=1.0)
+    slid = seconds_per_data_second(fn, np.zeros((10, 4)), window_duration=1.0, stride=0.25)
+    assert calls[0] <= 8 and calls[1] == 10  # one warm-up call on a few windows, then the timed call
+    assert slid == pytest.approx(4 * tiled, rel=0.3)
+    with pytest.raises(ValueError, match="stride must be positive"):
+        seconds_per_data_second(fn, np.zeros((2, 4)), stride=0.0)

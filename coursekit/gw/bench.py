@@ -2,7 +2,8 @@
 
 * ``cnn_vs_matched_filter``: at optimal network SNR 10 and a false-alarm probability of 1e-3 per
   1 s window, CNN efficiency >= 0.8 and >= 90% of the matched filter's on the same injections;
-  CNN inference >= 100x faster per second of data than the matched-filter search.
+  CNN inference >= 100x faster per second of data than the matched-filter search (PyCBC, over a
+  bank that covers the prior; the CNN's windows slid by the width of their merger range, 0.3 s).
 * ``gw150914_scan``: the highest CNN score in the 32 s of real H1+L1 data around GW150914 lies
   within 0.1 s of GPS 1126259462.44.
 
@@ -33,8 +34,12 @@ def _setup() -> dict[str, Any]:
     from coursekit.gw.scan import prepare_strain
 
     base = pl.get_config()
+    # a bank that covers the prior (minimal match 0.97, uncapped: ~300 templates from 1500 candidates),
+    # so that both the matched filter's sensitivity and its cost are those of a real search over this prior
     cfg = replace(base, epochs=max(base.epochs, 20), batches_per_epoch=max(base.batches_per_epoch, 64),
                   n_train_waveforms=max(base.n_train_waveforms, 1000),
+                  n_template_candidates=max(base.n_template_candidates, 1500),
+                  minimal_match=max(base.minimal_match, 0.97), max_templates=None,
                   n_noise_eval=max(base.n_noise_eval, 10_000), n_signal_eval=max(base.n_signal_eval, 500))
     t0 = time.perf_counter()
     segments = pl.gw150914_segments()
@@ -78,12 +83,15 @@ def cnn_vs_matched_filter() -> dict:
                 out[f"{key}_efficiency_err"] = round(err, 4)
     ratio = out["cnn_efficiency_snr10"] / max(out["mf_efficiency_snr10"], 1e-9)
     cnn_t = cmp_.seconds_per_data_second["CNN"]
+    stride = (cfg.merger_range[1] - cfg.merger_range[0]) * cfg.window_duration
     mf_t = cmp_.seconds_per_data_second["matched filter"]
-    pycbc_t = time_pycbc_search(s["banks"].templates, duration=8.0, n_templates=8)
+    pycbc_t = time_pycbc_search(s["banks"].templates, duration=32.0, n_templates=16)
     out.update({
         "cnn_over_mf_efficiency": round(ratio, 4),
         "cnn_s_per_data_s": cnn_t, "mf_numpy_s_per_data_s": mf_t, "mf_pycbc_s_per_data_s": pycbc_t,
         "speedup_vs_numpy_mf": round(mf_t / cnn_t, 1), "speedup_vs_pycbc_mf": round(pycbc_t / cnn_t, 1),
+        "window_stride_s": round(stride, 3),
+        "speedup_vs_pycbc_mf_nonoverlapping_windows": round(pycbc_t * cfg.window_duration / (cnn_t * stride), 1),
         "torch_threads": torch.get_num_threads(),
         "train_s": round(s["train_s"], 1), "setup_s": round(s["setup_s"], 1), "eval_s": round(eval_s, 1),
         "target_cnn_efficiency": ">= 0.8", "target_cnn_over_mf": ">= 0.9", "target_speedup": ">= 100",

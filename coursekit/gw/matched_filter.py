@@ -159,12 +159,13 @@ class WindowFilter:
 
 
 def time_pycbc_search(templates: WaveformBank, duration: float = 8.0, n_templates: int | None = None,
-                      seed: int = 0) -> float:
+                      seed: int = 0, repeats: int = 2) -> float:
     """Wall time [s] per second of data of ``pycbc.filter.matched_filter`` over the bank, all detectors.
 
     Filters ``duration`` s of whitened noise with each template (h+ quadrature, complex SNR) in
-    each detector; with ``n_templates`` only that many are timed and the result is scaled to the
-    full bank.
+    each detector, after one untimed warm-up call, best of ``repeats``; with ``n_templates`` only
+    that many are timed and the result is scaled to the full bank. The SNR time series covers
+    every merger time in the data: no sliding is needed.
     """
     from pycbc.filter import matched_filter
     from pycbc.types import FrequencySeries, TimeSeries
@@ -184,10 +185,17 @@ def time_pycbc_search(templates: WaveformBank, duration: float = 8.0, n_template
             h[: len(td)] = td
             row.append(FrequencySeries(np.fft.rfft(h) / fs, delta_f=1 / duration))
         tmpl.append(row)
-    t0 = time.perf_counter()
-    for i in range(k):
-        for d in range(nd):
-            matched_filter(tmpl[i][d], data[d], psd=None, low_frequency_cutoff=templates.f_low,
-                           high_frequency_cutoff=templates.f_high)
-    per_template = (time.perf_counter() - t0) / k
-    return per_template * k_all / duration
+    def run_all() -> None:
+        for i in range(k):
+            for d in range(nd):
+                matched_filter(tmpl[i][d], data[d], psd=None, low_frequency_cutoff=templates.f_low,
+                               high_frequency_cutoff=templates.f_high)
+
+    matched_filter(tmpl[0][0], data[0], psd=None, low_frequency_cutoff=templates.f_low,
+                   high_frequency_cutoff=templates.f_high)  # warm-up: FFT plans and caches are built once
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_all()
+        best = min(best, time.perf_counter() - t0)
+    return best / k * k_all / duration

@@ -27,7 +27,7 @@ class GWConfig:
 
     fs: float = 2048.0
     window_duration: float = 1.0
-    merger_range: tuple[float, float] = (0.6, 0.9)
+    merger_range: tuple[float, float] = (0.35, 0.95)  # a search slides the windows by this width (0.6 s)
     seg_duration: float = 8.0  # waveform generation grid (PSD resolution 1/8 Hz)
     prior: BBHPrior = field(default_factory=BBHPrior)
     n_train_waveforms: int = 1000  # many waveforms: the CNN must not learn the bank by heart
@@ -176,7 +176,11 @@ class Comparison:
 def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler: InjectionSampler,
                                 seed: int | None = None, n_noise: int | None = None, n_signal: int | None = None,
                                 snrs: tuple[float, ...] | None = None) -> Comparison:
-    """Score the same noise and injection windows with the CNN and the matched filter; time both."""
+    """Score the same noise and injection windows with the CNN and the matched filter; time both.
+
+    Times are per second of searched data with the windows slid by the width of the merger range
+    (:func:`coursekit.gw.evaluate.seconds_per_data_second`).
+    """
     import torch
 
     from coursekit.gw.evaluate import seconds_per_data_second
@@ -199,9 +203,12 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
         x = test_sampler.noise(n_signal, rng) + sig
         signal["CNN"][float(snr)] = cnn_fn(x)
         signal["matched filter"][float(snr)] = mf.network_snr(x)
+    # both window methods only see mergers in merger_range: a search slides them by the width of that range
+    stride = (cfg.merger_range[1] - cfg.merger_range[0]) * cfg.window_duration
     timing_x = noise_x[: min(256, n_noise)]
-    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=2),
-             "matched filter": seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration)}
+    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3, stride=stride),
+             "matched filter": seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration,
+                                                       stride=stride)}
     ff = fitting_factors(banks.test, banks.templates, np.arange(min(len(banks.test), 40)))
     return Comparison(noise, signal, times, mf.n_templates, ff)
 
