@@ -154,7 +154,6 @@ def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch
     when it has any. ``cpu_threads``: torch intra-op threads while training on a CPU (restored afterwards);
     one is as fast for this ~15 k-parameter model and does not fight other processes for cores; ``None`` keeps
     torch's setting. Returns ``(model, history)``."""
-    from coursekit.config import get_device
     from coursekit.training import fit
 
     torch.manual_seed(seed)
@@ -165,9 +164,8 @@ def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch
     vl = torch.utils.data.DataLoader(val, batch_size=512)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
-    dev = torch.device(device) if device is not None else get_device()
     hist = fit(model, tl, vl, loss_fn=nn.BCEWithLogitsLoss(), epochs=epochs, optimizer=opt, scheduler=sched,
-               batch_transform=dihedral_augment, metrics={"accuracy": accuracy_from_logits}, device=dev,
+               batch_transform=dihedral_augment, metrics={"accuracy": accuracy_from_logits}, device=device,
                progress=progress, desc="star/galaxy CNN", threads=cpu_threads)
     return model, hist
 

@@ -60,8 +60,6 @@ def _check_weights_available(url: str) -> None:
     """
     import os
 
-    import torch
-
     from coursekit.data import host_reachable
 
     cached = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)

@@ -47,6 +47,12 @@ class GWConfig:
     faps: tuple[float, ...] = (1e-2, 1e-3)
     seed: int = 2015
 
+    @property
+    def search_stride(self) -> float:
+        """Step [s] by which a search slides the windows: the width of the merger range, so that every
+        merger time falls inside some window's trained range."""
+        return (self.merger_range[1] - self.merger_range[0]) * self.window_duration
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["prior"] = {"mass_range": list(self.prior.mass_range), "spin_range": list(self.prior.spin_range)}
@@ -203,8 +209,8 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
         x = test_sampler.noise(n_signal, rng) + sig
         signal["CNN"][float(snr)] = cnn_fn(x)
         signal["matched filter"][float(snr)] = mf.network_snr(x)
-    # both window methods only see mergers in merger_range: a search slides them by the width of that range
-    stride = (cfg.merger_range[1] - cfg.merger_range[0]) * cfg.window_duration
+    # both window methods only see mergers in merger_range: a search slides them by cfg.search_stride
+    stride = cfg.search_stride
     timing_x = noise_x[: min(256, n_noise)]
     times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3, stride=stride),
              "matched filter": seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration,

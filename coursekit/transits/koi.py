@@ -118,12 +118,12 @@ def koi_dataset(kois, *, loader: Callable[[int], Sequence[str | os.PathLike]] | 
     from coursekit.transits.pipeline import views_and_vetting
     from coursekit.transits.preprocess import phase_fold
     from coursekit.transits.simulate import TransitDataset
-    from coursekit.transits.vetting import vetting_score
+    from coursekit.transits.vetting import stack_statistics
 
     if "label" not in kois.columns:
         raise ValueError("kois needs a 'label' column: build it with select_kois()")
     loader = loader or mast_loader
-    gv, lv, labels, stats = [], [], [], {}
+    gv, lv, labels, stats = [], [], [], []
     params: dict[str, list] = {k: [] for k in ("kepid", "kepoi_name", "kind", "period", "t0", "duration")}
     skipped: dict[int, str] = {}
     stars = kois["kepid"].unique()
@@ -151,8 +151,7 @@ def koi_dataset(kois, *, loader: Callable[[int], Sequence[str | os.PathLike]] | 
             gv.append(g)
             lv.append(loc)
             labels.append(int(r.label))
-            for key, v in st.items():
-                stats.setdefault(key, []).append(v)
+            stats.append(st)
             for key, v in (("kepid", int(kepid)), ("kepoi_name", r.kepoi_name), ("kind", str(r.koi_disposition)),
                            ("period", period), ("t0", t0), ("duration", duration)):
                 params[key].append(v)
@@ -162,7 +161,5 @@ def koi_dataset(kois, *, loader: Callable[[int], Sequence[str | os.PathLike]] | 
     if not labels:
         raise RuntimeError(f"no KOI light curve could be used ({len(skipped)} star(s) skipped: "
                            f"{'; '.join(list(skipped.values())[:3])})")
-    vet = {key: np.asarray(v, float) for key, v in stats.items()}
-    vet["score"] = vetting_score(vet["snr"], vet["odd_even_sigma"], vet["secondary_sigma"])
     return TransitDataset(np.asarray(gv, np.float32), np.asarray(lv, np.float32), np.asarray(labels, np.int64),
-                          {k: np.asarray(v) for k, v in params.items()}, vet)
+                          {k: np.asarray(v) for k, v in params.items()}, stack_statistics(stats))

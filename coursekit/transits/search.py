@@ -230,7 +230,7 @@ def _refine_signal(
         inside = np.abs(phase_fold(time, period, sig.t0)) < sig.duration
         flat_m, _ = flatten(time, clipped, window_days=window_days, mask=~(known | inside))
         use = searchable & np.isfinite(flat_m)
-        depth, snr, _, _ = transit_snr(time[use], flat_m[use], period, sig.t0, sig.duration)
+        _, snr, _, _ = transit_snr(time[use], flat_m[use], period, sig.t0, sig.duration)
         if best is None or snr > best[1]:
             best = (period, snr, flat_m, use)
     if best is None:

@@ -392,21 +392,18 @@ class TransitDataset:
 def dataset_from_lightcurves(sim: SimulatedLightCurves) -> TransitDataset:
     """Views and vetting statistics of every light curve in ``sim`` at its TCE ephemeris."""
     from coursekit.transits.pipeline import views_and_vetting
-    from coursekit.transits.vetting import vetting_score
+    from coursekit.transits.vetting import stack_statistics
 
     n = len(sim)
     gv = np.empty((n, 2001), np.float32)
     lv = np.empty((n, 201), np.float32)
-    stats: dict[str, list[float]] = {}
+    stats: list[dict[str, float]] = []
     p = sim.params
     for i in range(n):
         g, loc, st = views_and_vetting(sim.time, sim.flux[i], p["tce_period"][i], p["tce_t0"][i], p["tce_duration"][i])
         gv[i], lv[i] = g, loc
-        for key, v in st.items():
-            stats.setdefault(key, []).append(v)
-    vet = {key: np.asarray(v) for key, v in stats.items()}
-    vet["score"] = vetting_score(vet["snr"], vet["odd_even_sigma"], vet["secondary_sigma"])
-    return TransitDataset(gv, lv, p["label"].copy(), dict(p), vet)
+        stats.append(st)
+    return TransitDataset(gv, lv, p["label"].copy(), dict(p), stack_statistics(stats))
 
 
 def make_dataset(

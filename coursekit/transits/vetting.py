@@ -125,6 +125,13 @@ def vetting_statistics(
     )
 
 
+def stack_statistics(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per-TCE vetting dicts (from :class:`VettingStats`) -> ``{name: (n,) array}`` plus the classical ``score``."""
+    vet = {key: np.asarray([r[key] for r in rows], float) for key in rows[0]}
+    vet["score"] = vetting_score(vet["snr"], vet["odd_even_sigma"], vet["secondary_sigma"])
+    return vet
+
+
 def vetting_score(
     snr: np.ndarray,
     odd_even_sigma: np.ndarray,
