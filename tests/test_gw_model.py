@@ -51,3 +51,41 @@ def test_overfits_64_windows():
     assert loss.item() < 0.3 * first
     acc = ((predict_logits(m, x) > 0).float().numpy() == y).mean()
     assert acc > 0.95
+
+
+def _with_trained_statistics(m: MultiScaleCNN) -> MultiScaleCNN:
+    """Give every BatchNorm non-trivial running statistics and affine parameters, as training would."""
+    g = torch.Generator().manual_seed(1)
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.BatchNorm1d):
+            n = mod.num_features
+            mod.running_mean.copy_(0.3 * torch.randn(n, generator=g))
+            mod.running_var.copy_(0.5 + torch.rand(n, generator=g) * 2)
+            mod.weight.data.copy_(1 + 0.2 * torch.randn(n, generator=g))
+            mod.bias.data.copy_(0.2 * torch.randn(n, generator=g))
+    return m.eval()
+
+
+@pytest.mark.parametrize("n_det", [1, 2])
+@pytest.mark.parametrize("n_samples", [2048, 2049, 2051, 1000])
+def test_fused_model_gives_the_same_logits(n_det, n_samples):
+    torch.manual_seed(0)
+    m = _with_trained_statistics(MultiScaleCNN(n_det=n_det))
+    x = torch.randn(6, n_det, n_samples)
+    with torch.no_grad():
+        ref = m(x)
+        fused = m.for_inference()(x)
+    assert fused.shape == ref.shape
+    torch.testing.assert_close(fused, ref, rtol=1e-4, atol=1e-5)
+    # predict_logits fuses automatically (in eval mode, whatever the flag was) and leaves the weights alone
+    m.train()
+    w = m.branches[0].weight.detach().clone()
+    torch.testing.assert_close(predict_logits(m, x.numpy()), ref, rtol=1e-4, atol=1e-5)
+    assert torch.equal(m.branches[0].weight, w)
+
+
+def test_fused_model_rejects_what_it_cannot_rewrite():
+    with pytest.raises(ValueError, match="even branch kernels"):
+        MultiScaleCNN(kernels=(15, 32)).for_inference()
+    with pytest.raises(ValueError, match=r"\(batch, 2, n_samples\)"):
+        MultiScaleCNN().for_inference()(torch.randn(3, 1, 2048))

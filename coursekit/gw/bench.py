@@ -3,7 +3,9 @@
 * ``cnn_vs_matched_filter``: at optimal network SNR 10 and a false-alarm probability of 1e-3 per
   1 s window, CNN efficiency >= 0.8 and >= 90% of the matched filter's on the same injections;
   CNN inference >= 100x faster per second of data than the matched-filter search (PyCBC, over a
-  bank that covers the prior; the CNN's windows slid by the width of their merger range, 0.6 s).
+  bank that covers the prior; the CNN's windows slid by the width of their merger range, 0.6 s),
+  compared per core: the CNN on one thread, as PyCBC's NumPy FFTs. The CNN runs as its exact
+  :class:`coursekit.gw.model.FusedCNN` rewrite; efficiencies are measured with that same rewrite.
 * ``gw150914_scan``: the CNN trigger (the middle of the plateau of highest scores) in the 32 s of
   real H1+L1 data around GW150914 lies within 0.1 s of GPS 1126259462.44.
 
@@ -85,20 +87,28 @@ def cnn_vs_matched_filter() -> dict:
     cnn_t = cmp_.seconds_per_data_second["CNN"]
     stride = cfg.search_stride
     mf_t = cmp_.seconds_per_data_second["matched filter"]
+    cnn_1t = cmp_.seconds_per_data_second["CNN, 1 thread"]
     pycbc_t = time_pycbc_search(s["banks"].templates, duration=32.0, n_templates=16)
+    from pycbc.fft.backend_support import get_backend
+
     out.update({
         "cnn_over_mf_efficiency": round(ratio, 4),
-        "cnn_s_per_data_s": cnn_t, "mf_numpy_s_per_data_s": mf_t, "mf_pycbc_s_per_data_s": pycbc_t,
-        "speedup_vs_numpy_mf": round(mf_t / cnn_t, 1), "speedup_vs_pycbc_mf": round(pycbc_t / cnn_t, 1),
+        "cnn_s_per_data_s": cnn_t, "cnn_1_thread_s_per_data_s": cnn_1t,
+        "mf_numpy_s_per_data_s": mf_t, "mf_pycbc_s_per_data_s": pycbc_t,
+        "pycbc_fft_backend": get_backend().__name__.rsplit(".", 1)[-1] + " (one thread)",
+        "speedup_vs_numpy_mf": round(mf_t / cnn_t, 1),
+        "speedup_vs_pycbc_mf_per_core": round(pycbc_t / cnn_1t, 1),
+        "speedup_vs_pycbc_mf": round(pycbc_t / cnn_t, 1), "torch_threads": torch.get_num_threads(),
         "window_stride_s": round(stride, 3),
-        "speedup_vs_pycbc_mf_nonoverlapping_windows": round(pycbc_t * cfg.window_duration / (cnn_t * stride), 1),
-        "torch_threads": torch.get_num_threads(),
+        "speedup_vs_pycbc_mf_per_core_nonoverlapping_windows":
+            round(pycbc_t * cfg.window_duration / (cnn_1t * stride), 1),
         "train_s": round(s["train_s"], 1), "setup_s": round(s["setup_s"], 1), "eval_s": round(eval_s, 1),
-        "target_cnn_efficiency": ">= 0.8", "target_cnn_over_mf": ">= 0.9", "target_speedup": ">= 100",
+        "target_cnn_efficiency": ">= 0.8", "target_cnn_over_mf": ">= 0.9",
+        "target_speedup": ">= 100, per core (CNN on one thread, as PyCBC's FFTs)",
     })
     out["passed_cnn_efficiency"] = out["cnn_efficiency_snr10"] >= 0.8
     out["passed_cnn_over_mf"] = ratio >= 0.9
-    out["passed_speedup"] = out["speedup_vs_pycbc_mf"] >= 100
+    out["passed_speedup"] = out["speedup_vs_pycbc_mf_per_core"] >= 100
     return out
 
 

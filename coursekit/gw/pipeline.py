@@ -185,21 +185,24 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
     """Score the same noise and injection windows with the CNN and the matched filter; time both.
 
     Times are per second of searched data with the windows slid by the width of the merger range
-    (:func:`coursekit.gw.evaluate.seconds_per_data_second`).
+    (:func:`coursekit.gw.evaluate.seconds_per_data_second`): ``"CNN"`` with torch's threads,
+    ``"CNN, 1 thread"`` on one core (the NumPy FFTs of both matched filters run on one core),
+    ``"matched filter"`` for the NumPy window filter. The CNN runs as its :class:`FusedCNN`.
     """
     import torch
 
     from coursekit.gw.evaluate import seconds_per_data_second
     from coursekit.gw.matched_filter import WindowFilter, fitting_factors
     from coursekit.gw.model import predict_logits
+    from coursekit.training import torch_threads
 
     rng = np.random.default_rng((cfg.seed if seed is None else seed) + 2)
     n_noise = n_noise or cfg.n_noise_eval
     n_signal = n_signal or cfg.n_signal_eval
     snrs = snrs or cfg.eval_snrs
     mf = WindowFilter.from_bank(banks.templates, cfg.window_duration, cfg.merger_range)
-    model = model.to("cpu").eval()
-    cnn_fn = lambda x: predict_logits(model, x).numpy()  # noqa: E731
+    fused = model.to("cpu").eval().for_inference()
+    cnn_fn = lambda x: predict_logits(fused, x).numpy()  # noqa: E731
     noise_x = test_sampler.noise(n_noise, rng)
     with torch.inference_mode():
         noise = {"CNN": cnn_fn(noise_x), "matched filter": mf.network_snr(noise_x)}
@@ -212,9 +215,12 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
     # both window methods only see mergers in merger_range: a search slides them by cfg.search_stride
     stride = cfg.search_stride
     timing_x = noise_x[: min(256, n_noise)]
-    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3, stride=stride),
-             "matched filter": seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration,
-                                                       stride=stride)}
+    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3, stride=stride)}
+    with torch_threads(1):
+        times["CNN, 1 thread"] = seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3,
+                                                         stride=stride)
+    times["matched filter"] = seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration,
+                                                      stride=stride)
     ff = fitting_factors(banks.test, banks.templates, np.arange(min(len(banks.test), 40)))
     return Comparison(noise, signal, times, mf.n_templates, ff)
 
