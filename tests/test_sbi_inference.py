@@ -23,12 +23,33 @@ TINY = NPEConfig(n_simulations=1000, hidden_features=16, num_transforms=2, train
 
 
 @pytest.fixture(scope="module")
-def tiny_posterior():
+def training_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("npe_cwd")
+
+
+@pytest.fixture(scope="module")
+def tiny_posterior(training_dir):
+    import os
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Maximum number of epochs")
-        return train_posterior(config=TINY, seed=0, show_progress=False)
+    cwd = os.getcwd()
+    os.chdir(training_dir)  # trained from here: sbi must leave no files behind (see the test below)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Maximum number of epochs")
+            return train_posterior(config=TINY, seed=0, show_progress=False)
+    finally:
+        os.chdir(cwd)
+
+
+def test_training_writes_no_tensorboard_logs(tiny_posterior, training_dir):
+    import inspect
+
+    from sbi.inference import NPE
+
+    if "tracker" not in inspect.signature(NPE.__init__).parameters:
+        pytest.skip("this sbi has no tracker argument; it writes ./sbi-logs")
+    assert list(training_dir.iterdir()) == []
 
 
 def test_import_sbi_inside_coursekit_sbi_is_the_library(tiny_posterior):

@@ -234,7 +234,7 @@ def train_posterior(
     estimator = posterior_nn(
         model=config.density_estimator, hidden_features=config.hidden_features, num_transforms=config.num_transforms
     )
-    inference = NPE(prior=make_prior(), density_estimator=estimator, show_progress_bars=progress)
+    inference = NPE(prior=make_prior(), density_estimator=estimator, show_progress_bars=progress, **_no_tensorboard())
     with _quiet_sbi():
         inference.append_simulations(th, features(xs)).train(
             training_batch_size=config.training_batch_size,
@@ -254,6 +254,36 @@ def train_posterior(
         val_loss=[float(v) for v in summary["validation_loss"]],
         wall_s=time.perf_counter() - t0,
     )
+
+
+class _NoTracker:
+    """An sbi tracker that logs nothing (the losses stay in ``inference.summary``)."""
+
+    log_dir = None
+
+    def log_metric(self, name, value, step=None) -> None:
+        pass
+
+    def log_metrics(self, metrics, step=None) -> None:
+        pass
+
+    def log_params(self, params) -> None:
+        pass
+
+    def add_figure(self, name, figure, step=None) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _no_tensorboard() -> dict:
+    """NPE keyword that stops sbi (>= 0.26) writing TensorBoard logs into ``./sbi-logs`` on every training run."""
+    import inspect
+
+    from sbi.inference import NPE
+
+    return {"tracker": _NoTracker()} if "tracker" in inspect.signature(NPE.__init__).parameters else {}
 
 
 def c2st_to_reference(npe_samples: Any, reference_samples: Any, seed: int = 0, classifier: str = "rf") -> float:
