@@ -89,3 +89,15 @@ def test_agrees_with_pycbc_matched_filter(bank, rng):
     theirs = np.abs(snr.numpy()).max() * scale
     assert ours == pytest.approx(theirs, rel=0.05)
     assert ours == pytest.approx(p["snr_H1"][0], rel=0.25)
+
+
+def test_fft_floor_search_arguments():
+    from coursekit.gw.matched_filter import fft_floor_search
+
+    t = fft_floor_search(10, 2, duration=1.0, fs=256.0, repeats=2)
+    assert np.isfinite(t) and t > 0
+    for bad in ({"n_templates": 0, "n_det": 2}, {"n_templates": 1, "n_det": 0}):
+        with pytest.raises(ValueError, match="n_templates >= 1"):
+            fft_floor_search(**bad)
+    with pytest.raises(ValueError, match="2 samples"):
+        fft_floor_search(1, 1, duration=0.0)
