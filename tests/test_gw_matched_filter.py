@@ -101,3 +101,11 @@ def test_fft_floor_search_arguments():
             fft_floor_search(**bad)
     with pytest.raises(ValueError, match="2 samples"):
         fft_floor_search(1, 1, duration=0.0)
+
+
+@pytest.mark.parametrize("single", [True, False])
+def test_time_pycbc_search_scales_to_the_bank(bank, single):
+    from coursekit.gw.matched_filter import time_pycbc_search
+
+    t = time_pycbc_search(bank, duration=4.0, n_templates=2, repeats=1, single=single)
+    assert np.isfinite(t) and 0 < t < 1.0  # seconds per second of data for 4 templates x 2 detectors

@@ -89,3 +89,35 @@ def test_fused_model_rejects_what_it_cannot_rewrite():
         MultiScaleCNN(kernels=(15, 32)).for_inference()
     with pytest.raises(ValueError, match=r"\(batch, 2, n_samples\)"):
         MultiScaleCNN().for_inference()(torch.randn(3, 1, 2048))
+
+
+def test_stream_scoring_equals_windows_with_context():
+    """A continuous scan (trunk once over the stretch) gives each interior window the logit of that
+    window scored alone with `context` samples of data on each side; without the context it differs."""
+    torch.manual_seed(0)
+    f = _with_trained_statistics(MultiScaleCNN()).for_inference()
+    assert (f.downsample, f.receptive_field, f.context) == (32, 428, 224)
+    x = torch.randn(2, 2, 2048 * 6)
+    window, step, c = 2048, 1216, f.context
+    with torch.no_grad():
+        stream = f.stream_logits(x, window, step)
+        assert stream.shape == (2, (x.shape[-1] - window) // step + 1)
+        checked = 0
+        for k in range(stream.shape[1]):
+            a = k * step - c
+            if a < 0 or a + window + 2 * c > x.shape[-1]:
+                continue
+            alone = f.context_logits(x[..., a: a + window + 2 * c], c)
+            torch.testing.assert_close(stream[:, k], alone, rtol=1e-5, atol=1e-6)
+            zero_padded = f(x[..., k * step: k * step + window])
+            assert not torch.allclose(stream[:, k], zero_padded, rtol=1e-3, atol=1e-4)
+            checked += 1
+    assert checked >= 3
+    with pytest.raises(ValueError, match="multiples of 32"):
+        f.stream_logits(x, 2000, step)
+    with pytest.raises(ValueError, match="shorter than one"):
+        f.stream_logits(x[..., :1024], window, step)
+    with pytest.raises(ValueError, match="context must be"):
+        f.context_logits(x[..., :2496], 100)
+    with pytest.raises(TypeError, match="context needs"):
+        predict_logits(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1)), x[..., :2496], context=224)

@@ -72,3 +72,16 @@ def test_manifest_generators():
     assert [s.detector for s in segs] == ["H1", "L1"] and segs[0].duration == 32.0
     p = prepare_strain(segs)
     np.testing.assert_allclose(p.data.std(axis=1), 1.0, atol=0.03)
+
+
+def test_context_sampler_geometry():
+    """Windows with scan context: 224 samples of data each side, mergers in the inner window's range."""
+    cfg = replace(pl.REDUCED, n_train_waveforms=2, n_test_waveforms=4, n_template_candidates=2, max_templates=1)
+    banks = pl.build_banks(cfg, pl.design_psds(cfg))
+    s = pl.context_sampler(cfg, banks.test, 224)
+    assert s.n_samples == 2048 + 2 * 224
+    _, p = s.signals(np.full(200, 10.0), np.random.default_rng(0))
+    inner = p["t_merger"] - 224 / cfg.fs  # merger time within the inner window
+    assert inner.min() >= cfg.merger_range[0] - 1e-9 and inner.max() <= cfg.merger_range[1] + 1e-9
+    assert inner.max() - inner.min() > 0.5 * cfg.search_stride
+    assert pl.scan_step(cfg, 32) == 1216 and pl.scan_step(cfg, 32) / cfg.fs <= cfg.search_stride

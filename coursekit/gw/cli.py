@@ -58,7 +58,11 @@ def _train(args: argparse.Namespace) -> int:
     train, test = pl.samplers(cfg, banks)
     model, history = pl.train_cnn(cfg, train)
     print(history.summary())
-    noise = predict_logits(model, test.noise(max(cfg.n_noise_eval, 1000), np.random.default_rng(cfg.seed + 7))).numpy()
+    # thresholds for `gw scan`: noise windows as the scan sees them (with the data around each window)
+    fused = model.to("cpu").eval().for_inference()
+    noise_x = pl.context_sampler(cfg, test.bank, fused.context).noise(max(cfg.n_noise_eval, 1000),
+                                                                       np.random.default_rng(cfg.seed + 7))
+    noise = predict_logits(fused, noise_x, context=fused.context).numpy()
     thresholds = {f"{fap:g}": float(np.quantile(noise, 1 - fap)) for fap in (1e-2, 1e-3)}
     path = pl.save_model(model, args.out, cfg, tuple(psds), {"psd": source, "thresholds": thresholds})
     print(f"saved {path}; logit thresholds per 1 s window (Gaussian noise): {thresholds}")

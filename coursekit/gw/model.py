@@ -124,9 +124,36 @@ class FusedCNN(nn.Module):
             self.head = copy.deepcopy(model.head).eval()
         model.train(was_training)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    @property
+    def downsample(self) -> int:
+        """Input samples per feature of the convolutional trunk (first stride x every max-pool)."""
+        return self.stride * 2 * 2 ** sum(self.pools)
+
+    @property
+    def receptive_field(self) -> int:
+        """Input samples that one trunk feature depends on."""
+        r, jump = self.kmax, self.stride
+        r, jump = r + jump, 2 * jump  # max-pool after the first block
+        for i, pool in enumerate(self.pools, start=1):
+            r += (getattr(self, f"w{i}").shape[-1] - 1) * jump
+            if pool:
+                r, jump = r + jump, 2 * jump
+        return r
+
+    @property
+    def context(self) -> int:
+        """Samples of data on each side of a window that its pooled features can reach (a multiple of
+        :attr:`downsample`): with this much real data around it, a window scores as in a continuous scan."""
+        ds = self.downsample
+        return -(-(self.receptive_field // 2) // ds) * ds
+
+    def _check(self, x: torch.Tensor) -> None:
         if x.ndim != 3 or x.shape[1] != self.n_det:
             raise ValueError(f"expected input (batch, {self.n_det}, n_samples), got {tuple(x.shape)}")
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Trunk features (batch, channels, ~n_samples / downsample) of any length of strain."""
+        self._check(x)
         n, s = x.shape[-1], self.stride
         n_out = n // s + 1  # output length of every branch (even kernels, padding k // 2)
         # zero-pad as the widest branch does, to a multiple of s, then split into s phases per channel
@@ -137,15 +164,50 @@ class FusedCNN(nn.Module):
             w = getattr(self, f"w{i}")
             h = F.conv1d(h, w, getattr(self, f"b{i}"), padding=w.shape[-1] // 2)
             h = torch.relu_(F.max_pool1d(h, 2) if pool else h)
-        h = torch.cat([h.amax(dim=-1), h.mean(dim=-1)], dim=1)
-        return self.head(h).squeeze(-1)
+        return h
+
+    def _pool_head(self, h: torch.Tensor) -> torch.Tensor:
+        """Logits from features (..., channels, positions): global max and mean pooling, then the head."""
+        return self.head(torch.cat([h.amax(dim=-1), h.mean(dim=-1)], dim=-1)).squeeze(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._pool_head(self.features(x))
+
+    def context_logits(self, x: torch.Tensor, context: int) -> torch.Tensor:
+        """Logits of the windows in the middle of ``x`` (batch, n_det, window + 2 * context): the trunk
+        sees the ``context`` samples of data on each side, the pooling only the window."""
+        ds = self.downsample
+        if context % ds or context < 0:
+            raise ValueError(f"context must be a non-negative multiple of {ds} samples, got {context}")
+        window = x.shape[-1] - 2 * context
+        if window <= 0 or window % ds:
+            raise ValueError(f"the window inside the context must be a positive multiple of {ds} samples, got {window}")
+        h = self.features(x)[..., context // ds: (context + window) // ds]
+        return self._pool_head(h)
+
+    def stream_logits(self, x: torch.Tensor, window: int, step: int) -> torch.Tensor:
+        """Logits (batch, n_windows) of ``window``-sample windows starting at 0, step, 2 step, ... of ``x``.
+
+        The trunk runs once over the whole stretch and each window pools its own part of the
+        features, so overlapping windows share the convolutions. A window with at least
+        :attr:`context` samples of data on each side gets the same logit as :meth:`context_logits`.
+        """
+        ds = self.downsample
+        if window % ds or step % ds or window <= 0 or step <= 0:
+            raise ValueError(f"window and step must be positive multiples of {ds} samples, got {window} and {step}")
+        if x.shape[-1] < window:
+            raise ValueError(f"{x.shape[-1]} samples of data is shorter than one {window}-sample window")
+        u = self.features(x).unfold(-1, window // ds, step // ds)  # (batch, channels, n_windows, window // ds)
+        return self._pool_head(u.transpose(1, 2))
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None) -> torch.Tensor:
+def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None, context: int = 0) -> torch.Tensor:
     """Logits of ``model`` for windows ``x`` (n, n_det, n_samples) (NumPy or torch), in batches, on CPU.
 
     A :class:`MultiScaleCNN` is run as its :class:`FusedCNN` (same logits, fewer operations).
+    ``context`` > 0: each row holds ``context`` samples of data on each side of its window
+    (:meth:`FusedCNN.context_logits`).
     """
     import numpy as np
 
@@ -154,5 +216,8 @@ def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None) -> t
     if isinstance(model, MultiScaleCNN):
         model = model.for_inference()
     x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not isinstance(x, torch.Tensor) else x
-    out = [model(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)]
+    if context and not isinstance(model, FusedCNN):
+        raise TypeError(f"context needs a MultiScaleCNN or FusedCNN, got {type(model).__name__}")
+    score = (lambda b: model.context_logits(b, context)) if context else model  # noqa: E731
+    out = [score(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out) if out else torch.empty(0)

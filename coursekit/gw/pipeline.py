@@ -13,7 +13,7 @@ import numpy as np
 
 from coursekit.config import sized
 from coursekit.gw.io import StrainSegment, read_gwosc_hdf5
-from coursekit.gw.simulate import InjectionSampler
+from coursekit.gw.simulate import InjectionSampler, whitened_noise
 from coursekit.gw.spectral import aligo_psd
 from coursekit.gw.waveforms import BBHPrior, WaveformBank
 
@@ -29,6 +29,7 @@ class GWConfig:
     window_duration: float = 1.0
     merger_range: tuple[float, float] = (0.35, 0.95)  # a search slides the windows by this width (0.6 s)
     seg_duration: float = 8.0  # waveform generation grid (PSD resolution 1/8 Hz)
+    crop_duration: float = 2.25  # waveforms kept [s], merger at 1.3 s: room for windows with scan context
     prior: BBHPrior = field(default_factory=BBHPrior)
     n_train_waveforms: int = 1000  # many waveforms: the CNN must not learn the bank by heart
     n_test_waveforms: int = 50
@@ -114,7 +115,7 @@ def build_banks(cfg: GWConfig, psds: dict[str, np.ndarray], seed: int | None = N
 
     rng = np.random.default_rng(cfg.seed if seed is None else seed)
     t0 = time.perf_counter()
-    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration)
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
     train = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_train_waveforms, rng), psds, **kw)
     test = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_test_waveforms, rng), psds, **kw)
     cand_params = cfg.prior.sample_intrinsic(cfg.n_template_candidates, rng)
@@ -131,6 +132,26 @@ def samplers(cfg: GWConfig, banks: Banks) -> tuple[InjectionSampler, InjectionSa
     """Injection samplers for training (train bank) and testing (test bank)."""
     kw = dict(window_duration=cfg.window_duration, merger_range=cfg.merger_range, prior=cfg.prior)
     return InjectionSampler(banks.train, **kw), InjectionSampler(banks.test, **kw)
+
+
+def context_sampler(cfg: GWConfig, bank: WaveformBank, context: int) -> InjectionSampler:
+    """Windows as a continuous scan sees them: ``cfg.window_duration`` s plus ``context`` samples of data
+    on each side, with the merger in ``cfg.merger_range`` of the inner window.
+
+    Scored with ``FusedCNN.context_logits(x, context)`` they get exactly the logits that
+    ``FusedCNN.stream_logits`` gives the same data inside a long stretch (``context`` =
+    ``FusedCNN.context``), so false-alarm thresholds and efficiencies measured on them hold for the scan.
+    """
+    c = context / cfg.fs
+    total = cfg.window_duration + 2 * c
+    lo, hi = cfg.merger_range
+    merger_range = ((lo * cfg.window_duration + c) / total, (hi * cfg.window_duration + c) / total)
+    return InjectionSampler(bank, window_duration=total, merger_range=merger_range, prior=cfg.prior)
+
+
+def scan_step(cfg: GWConfig, downsample: int) -> int:
+    """Samples between windows of a search: the merger-range width, rounded down to the trunk's grid."""
+    return max(downsample, int(cfg.search_stride * cfg.fs) // downsample * downsample)
 
 
 # --------------------------------------------------------------------------- training
@@ -177,6 +198,23 @@ class Comparison:
     seconds_per_data_second: dict[str, float]
     n_templates: int
     fitting_factor: np.ndarray
+    stride: float = 0.0  # s between the windows of the timed search
+
+
+def _stream_seconds_per_data_second(fused, data: np.ndarray, fs: float, window: int, step: int,
+                                    repeats: int = 3) -> float:
+    """Wall time of ``fused.stream_logits`` over ``data`` (n_det, n), per second of data (best of ``repeats``)."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(data[None], dtype=np.float32))
+    with torch.inference_mode():
+        fused.stream_logits(x[..., : 8 * window], window, step)  # warm-up
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fused.stream_logits(x, window, step)
+            best = min(best, time.perf_counter() - t0)
+    return best / (data.shape[-1] / fs)
 
 
 def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler: InjectionSampler,
@@ -184,10 +222,13 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
                                 snrs: tuple[float, ...] | None = None) -> Comparison:
     """Score the same noise and injection windows with the CNN and the matched filter; time both.
 
-    Times are per second of searched data with the windows slid by the width of the merger range
-    (:func:`coursekit.gw.evaluate.seconds_per_data_second`): ``"CNN"`` with torch's threads,
-    ``"CNN, 1 thread"`` on one core (the NumPy FFTs of both matched filters run on one core),
-    ``"matched filter"`` for the NumPy window filter. The CNN runs as its :class:`FusedCNN`.
+    The windows are those of a continuous search (:func:`context_sampler`): each carries the data
+    the CNN's trunk reaches beyond its edges, and the CNN scores it with ``FusedCNN.context_logits``,
+    which equals its logit in a scan; the matched filter filters the same samples, for mergers in
+    the same range. Times are per second of searched data for a search whose windows step by the
+    width of the merger range (:func:`scan_step`): ``"CNN"`` is ``FusedCNN.stream_logits`` over 64 s
+    of noise with torch's threads, ``"CNN, 1 thread"`` the same on one core (the NumPy FFTs of both
+    matched filters run on one core), ``"matched filter"`` the NumPy window filter.
     """
     import torch
 
@@ -200,29 +241,29 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
     n_noise = n_noise or cfg.n_noise_eval
     n_signal = n_signal or cfg.n_signal_eval
     snrs = snrs or cfg.eval_snrs
-    mf = WindowFilter.from_bank(banks.templates, cfg.window_duration, cfg.merger_range)
     fused = model.to("cpu").eval().for_inference()
-    cnn_fn = lambda x: predict_logits(fused, x).numpy()  # noqa: E731
-    noise_x = test_sampler.noise(n_noise, rng)
+    sampler = context_sampler(cfg, test_sampler.bank, fused.context)
+    mf = WindowFilter.from_bank(banks.templates, sampler.window_duration, sampler.merger_range)
+    cnn_fn = lambda x: predict_logits(fused, x, context=fused.context).numpy()  # noqa: E731
+    noise_x = sampler.noise(n_noise, rng)
     with torch.inference_mode():
         noise = {"CNN": cnn_fn(noise_x), "matched filter": mf.network_snr(noise_x)}
     signal: dict[str, dict[float, np.ndarray]] = {"CNN": {}, "matched filter": {}}
     for snr in snrs:
-        sig, _ = test_sampler.signals(np.full(n_signal, float(snr)), rng)
-        x = test_sampler.noise(n_signal, rng) + sig
+        sig, _ = sampler.signals(np.full(n_signal, float(snr)), rng)
+        x = sampler.noise(n_signal, rng) + sig
         signal["CNN"][float(snr)] = cnn_fn(x)
         signal["matched filter"][float(snr)] = mf.network_snr(x)
-    # both window methods only see mergers in merger_range: a search slides them by cfg.search_stride
-    stride = cfg.search_stride
-    timing_x = noise_x[: min(256, n_noise)]
-    times = {"CNN": seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3, stride=stride)}
+    # both methods only see mergers in merger_range: a search steps the windows by its width
+    window, step = int(round(cfg.window_duration * cfg.fs)), scan_step(cfg, fused.downsample)
+    b = test_sampler.bank
+    stream = whitened_noise(1, len(b.detectors), int(64 * cfg.fs), cfg.fs, b.f_low, b.f_high, rng)[0]
+    times = {"CNN": _stream_seconds_per_data_second(fused, stream, cfg.fs, window, step)}
     with torch_threads(1):
-        times["CNN, 1 thread"] = seconds_per_data_second(cnn_fn, timing_x, cfg.window_duration, repeats=3,
-                                                         stride=stride)
-    times["matched filter"] = seconds_per_data_second(mf.network_snr, timing_x[:64], cfg.window_duration,
-                                                      stride=stride)
+        times["CNN, 1 thread"] = _stream_seconds_per_data_second(fused, stream, cfg.fs, window, step)
+    times["matched filter"] = seconds_per_data_second(mf.network_snr, noise_x[:64], stride=step / cfg.fs)
     ff = fitting_factors(banks.test, banks.templates, np.arange(min(len(banks.test), 40)))
-    return Comparison(noise, signal, times, mf.n_templates, ff)
+    return Comparison(noise, signal, times, mf.n_templates, ff, stride=step / cfg.fs)
 
 
 # --------------------------------------------------------------------------- checkpoints

@@ -111,11 +111,28 @@ def sliding_windows(data: np.ndarray, fs: float, window_duration: float = 1.0, s
 
 def scan(model, prepared: PreparedStrain, window_duration: float = 1.0, stride: float = 1 / 16
          ) -> tuple[np.ndarray, np.ndarray]:
-    """CNN logit along the data: ``(gps_times, logits)``, each (m,); the time of a window is its centre."""
-    from coursekit.gw.model import predict_logits
+    """CNN logit along the data: ``(gps_times, logits)``, each (m,); the time of a window is its centre.
 
-    windows, starts = sliding_windows(prepared.data, prepared.fs, window_duration, stride)
-    logits = predict_logits(model, windows).numpy()
+    The course's CNN runs its convolutional trunk once over the whole stretch and pools it per
+    window (``FusedCNN.stream_logits``), the stride rounded to the trunk's grid (32 samples,
+    1/64 s at 2048 Hz); any other model scores the windows one by one.
+    """
+    import torch
+
+    from coursekit.gw.model import FusedCNN, MultiScaleCNN, predict_logits
+
+    if isinstance(model, MultiScaleCNN):
+        model = model.eval().for_inference()
+    if not isinstance(model, FusedCNN):
+        windows, starts = sliding_windows(prepared.data, prepared.fs, window_duration, stride)
+        return prepared.t0 + starts + window_duration / 2, predict_logits(model, windows).numpy()
+    fs, ds = prepared.fs, model.downsample
+    w = int(round(window_duration * fs))
+    step = max(ds, int(round(stride * fs / ds)) * ds)
+    x = torch.from_numpy(np.ascontiguousarray(prepared.data[None], dtype=np.float32))
+    with torch.inference_mode():
+        logits = model.stream_logits(x.to(next(model.parameters()).device), w, step)[0].float().cpu().numpy()
+    starts = np.arange(len(logits)) * step / fs
     return prepared.t0 + starts + window_duration / 2, logits
 
 
