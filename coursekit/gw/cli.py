@@ -23,7 +23,8 @@ def register(subparsers) -> None:
     s.add_argument("files", nargs="+", metavar="FILE.hdf5")
     s.add_argument("--model", required=True, help="a model written by `gw train`")
     s.add_argument("--top", type=int, default=5, help="how many triggers to print")
-    s.add_argument("--stride", type=float, default=1 / 16, help="window step [s]")
+    s.add_argument("--stride", type=float, default=1 / 16,
+                   help="window step [s], rounded to the CNN trunk's grid (1/64 s at 2048 Hz); default 1/16")
     s.add_argument("--threshold", type=float, default=None, help="only triggers with a logit above this")
     s.add_argument("--json", action="store_true", help="machine-readable list of triggers")
     s.set_defaults(func=_scan)

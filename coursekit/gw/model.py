@@ -61,7 +61,7 @@ class MultiScaleCNN(nn.Module):
         h = torch.cat([h.amax(dim=-1), h.mean(dim=-1)], dim=1)
         return self.head(h).squeeze(-1)
 
-    def for_inference(self) -> "FusedCNN":
+    def for_inference(self) -> FusedCNN:
         """The trained network in its eval-mode form, rewritten for speed (see :class:`FusedCNN`)."""
         return FusedCNN(self)
 
