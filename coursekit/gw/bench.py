@@ -66,6 +66,7 @@ def _setup() -> dict[str, Any]:
 def cnn_vs_matched_filter() -> dict:
     """CNN vs matched filter: efficiency at SNR 10, FAP 1e-3 per window, and speed per second of data."""
     import torch
+    from pycbc.fft.backend_support import get_backend
 
     from coursekit.gw import pipeline as pl
     from coursekit.gw.evaluate import efficiency, false_alarms_per, threshold_at_fap
@@ -94,8 +95,6 @@ def cnn_vs_matched_filter() -> dict:
     cnn_1t = cmp_.seconds_per_data_second["CNN, 1 thread"]
     pycbc_t = time_pycbc_search(s["banks"].templates, duration=32.0, n_templates=16)
     floor_t = fft_floor_search(cmp_.n_templates, s["banks"].templates.spectra.shape[1], duration=32.0, fs=cfg.fs)
-    from pycbc.fft.backend_support import get_backend
-
     out.update({
         "cnn_over_mf_efficiency": round(ratio, 4),
         "cnn_s_per_data_s": cnn_t, "cnn_1_thread_s_per_data_s": cnn_1t,

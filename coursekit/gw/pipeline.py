@@ -201,22 +201,6 @@ class Comparison:
     stride: float = 0.0  # s between the windows of the timed search
 
 
-def _stream_seconds_per_data_second(fused, data: np.ndarray, fs: float, window: int, step: int,
-                                    repeats: int = 3) -> float:
-    """Wall time of ``fused.stream_logits`` over ``data`` (n_det, n), per second of data (best of ``repeats``)."""
-    import torch
-
-    x = torch.from_numpy(np.ascontiguousarray(data[None], dtype=np.float32))
-    with torch.inference_mode():
-        fused.stream_logits(x[..., : 8 * window], window, step)  # warm-up
-        best = np.inf
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fused.stream_logits(x, window, step)
-            best = min(best, time.perf_counter() - t0)
-    return best / (data.shape[-1] / fs)
-
-
 def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler: InjectionSampler,
                                 seed: int | None = None, n_noise: int | None = None, n_signal: int | None = None,
                                 snrs: tuple[float, ...] | None = None) -> Comparison:
@@ -257,10 +241,14 @@ def compare_with_matched_filter(cfg: GWConfig, model, banks: Banks, test_sampler
     # both methods only see mergers in merger_range: a search steps the windows by its width
     window, step = int(round(cfg.window_duration * cfg.fs)), scan_step(cfg, fused.downsample)
     b = test_sampler.bank
-    stream = whitened_noise(1, len(b.detectors), int(64 * cfg.fs), cfg.fs, b.f_low, b.f_high, rng)[0]
-    times = {"CNN": _stream_seconds_per_data_second(fused, stream, cfg.fs, window, step)}
-    with torch_threads(1):
-        times["CNN, 1 thread"] = _stream_seconds_per_data_second(fused, stream, cfg.fs, window, step)
+    stream_s = 64.0  # the CNN is timed on one stretch of noise: one "window" that covers stream_s seconds
+    stream = torch.from_numpy(whitened_noise(1, len(b.detectors), int(stream_s * cfg.fs), cfg.fs, b.f_low, b.f_high,
+                                             rng))
+    scan_fn = lambda x: fused.stream_logits(x, window, step)  # noqa: E731
+    with torch.inference_mode():
+        times = {"CNN": seconds_per_data_second(scan_fn, stream, stride=stream_s, repeats=3)}
+        with torch_threads(1):
+            times["CNN, 1 thread"] = seconds_per_data_second(scan_fn, stream, stride=stream_s, repeats=3)
     times["matched filter"] = seconds_per_data_second(mf.network_snr, noise_x[:64], stride=step / cfg.fs)
     ff = fitting_factors(banks.test, banks.templates, np.arange(min(len(banks.test), 40)))
     return Comparison(noise, signal, times, mf.n_templates, ff, stride=step / cfg.fs)
