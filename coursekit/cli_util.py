@@ -1,0 +1,103 @@
+"""Validated command-line options, shared by every ``python -m coursekit`` verb.
+
+The argparse types turn a bad value into one usage line naming the option, e.g.
+``argument --epochs: must be a positive integer, got '0'``. :func:`check_out_path`
+keeps a verb from writing its ``--out`` over one of its inputs or its model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+
+class UsageError(ValueError):
+    """A command was called with arguments that cannot work together (one line says which and what to do)."""
+
+
+def _number(text: str, kind: type, what: str):
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer > 0."""
+    value = _number(text, int, "a positive integer")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def nonneg_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = _number(text, int, "an integer >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _number(text, float, "a positive number")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def probability(text: str) -> float:
+    """argparse type: a probability strictly between 0 and 1 (e.g. a false-alarm probability)."""
+    value = _number(text, float, "a probability between 0 and 1 (exclusive)")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a probability between 0 and 1 (exclusive), got {text!r}")
+    return value
+
+
+def existing_file(text: str) -> Path:
+    """argparse type: the path of an existing, readable file."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"not a file: {text}")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"cannot read {text}: permission denied")
+    return path
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        try:
+            return os.path.samefile(a, b)  # also a hard link or a symlink to the same file
+        except OSError:
+            pass
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def check_out_path(out: str | os.PathLike | None, *inputs: str | os.PathLike | None) -> Path | None:
+    """Refuse an output path that is one of the inputs; return ``out`` as a Path (``None`` passes through).
+
+    Two paths are the same file when they resolve to the same location (through
+    ``..`` and symbolic links) or, when both exist, when :func:`os.path.samefile`
+    says so (a hard link). ``None`` inputs are ignored. Raises :class:`UsageError`
+    with one line naming both.
+    """
+    if out is None:
+        return None
+    out_path = Path(out)
+    if out_path.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a file name, e.g. {out_path / 'result.json'}")
+    for inp in inputs:
+        if inp is None:
+            continue
+        if _same(out_path, Path(inp)):
+            raise UsageError(
+                f"--out {out} is the input {inp}; writing would destroy it. Choose another output file name"
+            )
+    return out_path
