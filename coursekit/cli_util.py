@@ -101,3 +101,46 @@ def check_out_path(out: str | os.PathLike | None, *inputs: str | os.PathLike | N
                 f"--out {out} is the input {inp}; writing would destroy it. Choose another output file name"
             )
     return out_path
+
+
+# --------------------------------------------------------------------------- the one error path
+
+#: Exceptions that mean "the input or the environment is wrong", not "coursekit has a bug".
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError, RuntimeError, LookupError, ImportError)
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line ``python -m coursekit`` prints for ``exc`` (without the ``error: `` prefix).
+
+    Expected failures (bad input, a missing or corrupt file, no network, a bad
+    setting) show their message; files named by an ``OSError`` come first.
+    Anything else is a bug in the course: the line says so and how to get the
+    traceback.
+    """
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) and type(exc).__str__ is KeyError.__str__:
+        msg = exc.args[0]
+    elif isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        msg = f"{exc.filename}: {exc.strerror}"
+    else:
+        msg = str(exc)
+    msg = " ".join(part.strip() for part in msg.splitlines() if part.strip()) or type(exc).__name__
+    if len(msg) > 600:
+        msg = msg[:597] + "..."
+    if isinstance(exc, EXPECTED_ERRORS):
+        return msg
+    return f"unexpected {type(exc).__name__}: {msg} (run again with --debug for the traceback, and report it)"
+
+
+def pop_debug_flag(argv: list[str]) -> tuple[list[str], bool]:
+    """Remove every ``--debug`` (before a ``--``) from ``argv``; return the rest and whether one was there.
+
+    ``--debug`` is accepted anywhere on the command line, e.g. at the end of
+    ``python -m coursekit gw scan data.hdf5 --debug``.
+    """
+    if "--" in argv:
+        cut = argv.index("--")
+        head, tail = argv[:cut], argv[cut:]
+    else:
+        head, tail = argv, []
+    found = "--debug" in head
+    return [a for a in head if a != "--debug"] + tail, found

@@ -13,6 +13,13 @@ Every switch the course has is read here and nowhere else:
     Force a torch device (``cpu``, ``cuda``, ``cuda:1``, ``mps``).
 ``COURSEKIT_PROGRESS``
     ``0`` hides progress bars (used by CI and ``python -m coursekit run``).
+``COURSEKIT_DEBUG``
+    ``1`` makes ``python -m coursekit`` show the full traceback of an error
+    instead of one line (like ``--debug``).
+
+A value the course does not understand is an error that names the variable and
+the accepted values (:class:`ConfigError`), never silently ignored;
+:func:`check_settings` lists every such problem at once (``doctor`` prints them).
 """
 
 from __future__ import annotations
@@ -78,9 +85,35 @@ def cache_dir() -> Path:
     return path
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable (``1/true/yes/on`` or ``0/false/no/off``; unset or empty: ``default``).
+
+    Raises :class:`ConfigError` naming the variable for any other value.
+    """
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name}={os.environ[name]!r} is not understood: use 1 (or true/yes/on) or 0 (or false/no/off), or unset it"
+    )
+
+
 def show_progress() -> bool:
     """Whether long loops should draw progress bars (``COURSEKIT_PROGRESS=0`` hides them)."""
-    return os.environ.get("COURSEKIT_PROGRESS", "1").strip().lower() not in {"0", "false", "no", "off"}
+    return env_flag("COURSEKIT_PROGRESS", True)
+
+
+def debug_enabled() -> bool:
+    """Whether ``COURSEKIT_DEBUG`` asks for full tracebacks."""
+    return env_flag("COURSEKIT_DEBUG", False)
 
 
 def get_device(prefer: str | None = None):
@@ -91,21 +124,78 @@ def get_device(prefer: str | None = None):
     """
     import torch
 
-    choice = prefer or os.environ.get("COURSEKIT_DEVICE")
+    source = "device" if prefer else "COURSEKIT_DEVICE"
+    choice = prefer or os.environ.get("COURSEKIT_DEVICE", "").strip()
     if choice:
-        device = torch.device(choice)
+        try:
+            device = torch.device(choice)
+        except (RuntimeError, TypeError, ValueError):
+            raise ConfigError(
+                f"{source}={choice!r} is not a torch device: use cpu, cuda, cuda:1 or mps "
+                "(or leave COURSEKIT_DEVICE unset to pick the best available)"
+            ) from None
+        if device.type not in ("cpu", "cuda", "mps"):
+            raise ConfigError(f"{source}={choice!r}: the course runs on cpu, cuda or mps, not {device.type}")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count() > 0:
+            raise ConfigError(
+                f"{source}={choice!r} but this machine has {torch.cuda.device_count()} CUDA device(s); "
+                f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}"
+            )
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise ConfigError(f"Device {choice!r} was requested but CUDA is not available here.")
+            raise ConfigError(
+                f"{source}={choice!r} was requested but CUDA is not available here; use cpu or unset COURSEKIT_DEVICE"
+            )
         if device.type == "mps" and not (
             getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
         ):
-            raise ConfigError(f"Device {choice!r} was requested but Apple MPS is not available here.")
+            raise ConfigError(
+                f"{source}={choice!r} was requested but Apple MPS is not available here; use cpu or unset COURSEKIT_DEVICE"
+            )
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+#: Every ``COURSEKIT_*`` variable the course reads; any other (except the test suite's ``COURSEKIT_TEST_*``)
+#: is reported by :func:`check_settings` as a probable typo. Add a new variable here when code starts reading it.
+KNOWN_VARIABLES: tuple[str, ...] = (
+    "COURSEKIT_MODE",
+    "COURSEKIT_DATA_DIR",
+    "COURSEKIT_DEVICE",
+    "COURSEKIT_PROGRESS",
+    "COURSEKIT_DEBUG",
+    "COURSEKIT_OFFLINE",
+    "COURSEKIT_SR_ENGINE",
+    "COURSEKIT_SHARED_DIR",
+)
+
+
+def check_settings() -> list[str]:
+    """Every problem with the ``COURSEKIT_*`` environment variables, one line each (empty list: all fine).
+
+    Unlike the accessors, which raise at the first bad value, this collects them
+    all, so ``doctor`` can report a bad setting instead of aborting.
+    """
+    problems: list[str] = []
+    for check in (get_mode, show_progress, debug_enabled, lambda: env_flag("COURSEKIT_OFFLINE", False)):
+        try:
+            check()
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if os.environ.get("COURSEKIT_DEVICE", "").strip():
+        try:
+            get_device()
+        except ConfigError as exc:
+            problems.append(str(exc))
+    for name in sorted(os.environ):
+        if name.startswith("COURSEKIT_") and name not in KNOWN_VARIABLES and not name.startswith("COURSEKIT_TEST_"):
+            problems.append(
+                f"{name} is set but the course does not read it (a typo?); known: {', '.join(KNOWN_VARIABLES)}"
+            )
+    return problems
 
 
 def seed_everything(seed: int = 42, deterministic: bool = False) -> int:
