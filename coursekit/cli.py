@@ -8,8 +8,10 @@ itself in ``coursekit/<topic>/cli.py`` (see :mod:`coursekit.registry`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -177,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Machine Learning for Astrophysics & Cosmology: course tools.",
     )
     parser.add_argument("--version", action="version", version=f"coursekit {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also COURSEKIT_DEBUG=1); accepted anywhere")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("doctor", help="check the installation: versions, device, mode, cache, data")
@@ -209,16 +213,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+    """Run one command; every error ends here as one line ``error: ...`` on stderr and exit status 1.
+
+    ``--debug`` (anywhere on the command line) or ``COURSEKIT_DEBUG=1`` prints the
+    traceback as well. Ctrl-C exits with 130, usage errors with argparse's 2.
+    """
+    import traceback
+
+    from coursekit.cli_util import error_line, pop_debug_flag
+
+    args_list, debug = pop_debug_flag(list(sys.argv[1:] if argv is None else argv))
     try:
+        from coursekit.config import debug_enabled
+
+        debug = debug or debug_enabled()
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, RuntimeError, FileNotFoundError, OSError) as exc:
-        # Expected failures (bad input, no network, corrupt file): one clear line, no traceback.
-        print(f"error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # e.g. `python -m coursekit data list | head`
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         return 1
