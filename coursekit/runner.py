@@ -2,8 +2,14 @@
 
 Each notebook is executed in a fresh kernel of *this* Python (so the installed
 coursekit is the one used), in the requested mode, into an output folder; the
-summary table gives each notebook's status, wall time, exercise checks passed
-and its key results (the lines a notebook prints with :func:`coursekit.results.record`).
+summary table gives each notebook's status, wall time, peak memory, exercise
+checks passed and its key results (the lines a notebook prints with
+:func:`coursekit.results.record`).
+
+The kernel uses matplotlib's inline backend, so the executed notebooks carry
+their figures (a forced ``Agg`` backend would drop every one); ``--html`` also
+exports each executed notebook to HTML for a class page. ``--student`` runs the
+student edition (``notebooks/student/``) instead of the solved one.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 RESULT_PREFIX = "▶ "
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 @dataclass
@@ -29,6 +36,7 @@ class NotebookRun:
     checks_wrong: int = 0
     results: list[str] = field(default_factory=list)
     peak_memory_mb: float | None = None
+    figures: int = 0
     error: str | None = None
 
 
@@ -75,8 +83,26 @@ def _kernel_manager():
     return km
 
 
-def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> NotebookRun:
-    """Execute one notebook in ``mode`` and write the executed copy to ``out_dir``."""
+def figure_count(nb) -> int:
+    """Number of images (PNG/SVG outputs) in an executed notebook."""
+    return sum(1 for cell in nb.cells for out in cell.get("outputs", [])
+               if any(k in out.get("data", {}) for k in ("image/png", "image/svg+xml")))
+
+
+def export_html(nb, path: Path) -> Path:
+    """Write an executed notebook as a standalone HTML page (figures embedded)."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(embed_images=True).from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200, html: bool = False) -> NotebookRun:
+    """Execute one notebook in ``mode`` and write the executed copy (with its figures) to ``out_dir``.
+
+    ``html=True`` also writes ``<name>.html`` beside it.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -87,8 +113,10 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
         "import resource as _r; print('__peak_rss_mb__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     nb.cells.append(probe)
+    saved_env = {k: os.environ.get(k) for k in ("COURSEKIT_MODE", "MPLBACKEND")}
     os.environ["COURSEKIT_MODE"] = mode
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # The kernel inherits this environment: the inline backend puts every figure into the saved notebook.
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
                             resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
@@ -99,12 +127,20 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
         status, error = "FAILED", str(exc).strip().splitlines()[-1][:300]
     except Exception as exc:  # timeouts, dead kernels
         status, error = "FAILED", f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     seconds = time.perf_counter() - t0
     lines = _outputs_text(nb)
     peak = next((float(ln.split()[1]) for ln in lines if ln.startswith("__peak_rss_mb__")), None)
     nb.cells.pop()
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
+    if html:
+        export_html(nb, out_dir / f"{path.stem}.html")
     verdicts = [ln for ln in lines if ln.startswith(("PASS:", "NOT YET:"))]
     return NotebookRun(
         notebook=path.stem,
@@ -115,19 +151,23 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200) -> N
         checks_wrong=sum(v.startswith("NOT YET:") and not v.startswith("NOT YET: Not attempted") for v in verdicts),
         results=[ln[len(RESULT_PREFIX):] for ln in lines if ln.startswith(RESULT_PREFIX)],
         peak_memory_mb=round(peak) if peak is not None else None,
+        figures=figure_count(nb),
         error=error,
     )
 
 
 def summary_markdown(runs: list[NotebookRun], mode: str) -> str:
-    rows = ["| notebook | status | time [s] | peak memory [MB] | exercise checks (pass / wrong / not attempted) "
-            "| key results |", "|---|---|---:|---:|---:|---|"]
+    rows = ["| notebook | status | time [s] | peak memory [MB] | figures | exercise checks (pass / wrong / not attempted) "
+            "| key results |", "|---|---|---:|---:|---:|---:|---|"]
     for r in runs:
         res = "<br>".join(r.results) or (r.error or "")
         checks = f"{r.checks_passed} / {r.checks_wrong} / {r.checks_not_attempted}"
-        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.peak_memory_mb or '-'} | {checks} | {res} |")
+        rows.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.peak_memory_mb or '-'} | {r.figures} | {checks} "
+                    f"| {res} |")
     total = sum(r.seconds for r in runs)
-    rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | | | mode: {mode} |")
+    peak = max((r.peak_memory_mb or 0 for r in runs), default=0)
+    rows.append(f"| **all** | {sum(r.status == 'ok' for r in runs)}/{len(runs)} ok | {total:.1f} | {peak or '-'} | | | "
+                f"mode: {mode} |")
     return "\n".join(rows)
 
 
@@ -136,12 +176,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     mode = get_mode(args.mode)
     folder = Path(args.notebooks_dir)
+    if args.student:
+        folder = folder / "student"
     notebooks = find_notebooks(args.notebooks, folder)
     out_dir = Path(args.out)
     runs = []
     for nb in notebooks:
         print(f"running {nb.name} ({mode}) ...", flush=True)
-        run = run_notebook(nb, out_dir, mode, timeout=args.timeout)
+        run = run_notebook(nb, out_dir, mode, timeout=args.timeout, html=args.html)
         print(f"  {run.status} in {run.seconds:.1f} s" + (f": {run.error}" if run.error else ""), flush=True)
         runs.append(run)
     md = summary_markdown(runs, mode)
@@ -161,7 +203,13 @@ def register(subparsers) -> None:
     p.add_argument("--notebooks-dir", default=str(Path(__file__).resolve().parent.parent / "notebooks"),
                    help="folder holding the notebooks")
     p.add_argument("--timeout", type=int, default=1800, help="per-cell timeout in seconds")
+    p.add_argument("--student", action="store_true", help="run the student edition (NOTEBOOKS_DIR/student/)")
+    p.add_argument("--html", action="store_true", help="also export each executed notebook to HTML (figures embedded)")
     p.set_defaults(func=_cmd_run)
+
+    from coursekit import edition
+
+    edition.register(subparsers)
 
 
 

@@ -41,3 +41,19 @@ def test_find_notebooks(tmp_path):
     assert [p.name for p in find_notebooks(["02"], tmp_path)] == ["02_b.ipynb"]
     with pytest.raises(ValueError, match="matches 0 notebooks"):
         find_notebooks(["07"], tmp_path)
+
+
+def test_executed_notebook_keeps_its_figures_and_exports_html(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")   # as under pytest: the runner must not pass it on to the kernel
+    nb = _write(tmp_path / "03_plot.ipynb", [
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);",
+        "fig, ax = plt.subplots(); ax.hist([1, 2, 2, 3]); plt.show()",
+    ])
+    run = run_notebook(nb, tmp_path / "out", mode="reduced", timeout=120, html=True)
+    assert run.status == "ok", run.error
+    assert run.figures == 2
+    html = (tmp_path / "out" / "03_plot.html").read_text()
+    assert html.count("data:image/png;base64") >= 2
+    import os
+
+    assert os.environ["MPLBACKEND"] == "Agg"   # restored after the run

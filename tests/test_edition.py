@@ -1,0 +1,115 @@
+"""The student edition: markers, dropped solution cells, stripped outputs, encoded solutions, and sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.edition import EditionError, plan, stale_files, studentize, studentize_source, write
+from coursekit.exercises import decode_solutions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BUILD_IT = '''import numpy as np
+
+def whiten(x):
+    """Divide by the standard deviation."""
+    ### BEGIN SOLUTION gw.whiten
+    scale = np.std(x)
+    return x / scale
+    ### END SOLUTION
+    ### STUDENT: raise NotImplementedError("your code here")
+
+check("gw.whiten", whiten)'''
+
+
+def test_build_it_cell_keeps_indentation_and_records_solution():
+    student, sols = studentize_source(BUILD_IT)
+    assert "np.std" not in student and "SOLUTION" not in student
+    assert '    raise NotImplementedError("your code here")' in student.split("\n")
+    assert student.split("\n")[-1] == 'check("gw.whiten", whiten)'
+    assert sols == {"gw.whiten": "scale = np.std(x)\nreturn x / scale"}
+    compile(student, "student", "exec")  # still valid Python
+
+
+def test_value_cell_id_taken_from_the_single_check_call():
+    src = "### BEGIN SOLUTION\nanswer = 22.8\n### END SOLUTION\n### STUDENT: answer = None  # yours\ncheck('gw.network_snr', answer)"
+    student, sols = studentize_source(src)
+    assert student == "answer = None  # yours\ncheck('gw.network_snr', answer)"
+    assert sols == {"gw.network_snr": "answer = 22.8"}
+
+
+@pytest.mark.parametrize("src, message", [
+    ("### BEGIN SOLUTION x.y\na = 1", "never closed"),
+    ("### END SOLUTION", "without a"),
+    ("### BEGIN SOLUTION a.b\n### BEGIN SOLUTION a.c\n### END SOLUTION", "inside another"),
+    ("### BEGIN SOLUTION\na = 1\n### END SOLUTION\ncheck('a.b', a); check('a.c', a)", "name it"),
+    ("### BEGIN SOLUTION not an id\n### END SOLUTION", "not an exercise id"),
+])
+def test_malformed_markers_are_refused_with_the_fix(src, message):
+    with pytest.raises(EditionError, match=message):
+        studentize_source(src, "nb, cell 3")
+
+
+def _solved_notebook():
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("answer = None\ncheck('surveys.x', answer)")
+    code.outputs = [nbformat.v4.new_output("stream", text="NOT YET")]
+    code.execution_count = 3
+    sol = nbformat.v4.new_code_cell("# Solution\nanswer = 6\ncheck('surveys.x', answer)",
+                                    metadata={"tags": ["solution"], "jupyter": {"source_hidden": True}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), code, sol, nbformat.v4.new_code_cell(BUILD_IT)]
+    return json.loads(nbformat.writes(nb))
+
+
+def test_studentize_drops_solution_cells_and_outputs_and_adds_a_banner():
+    solved = _solved_notebook()
+    ed = studentize(solved, "t.ipynb")
+    sources = ["".join(c["source"]) for c in ed.notebook["cells"]]
+    assert not any("answer = 6" in s or "np.std" in s for s in sources)
+    assert "Student edition" in sources[1]
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
+               for c in ed.notebook["cells"] if c["cell_type"] == "code")
+    assert ed.solutions == {"surveys.x": "answer = 6\ncheck('surveys.x', answer)",
+                            "gw.whiten": "scale = np.std(x)\nreturn x / scale"}
+    assert solved["cells"][2]["metadata"]["tags"] == ["solution"]  # input untouched
+    nbformat.validate(nbformat.from_dict(ed.notebook))
+
+
+def test_write_then_check_on_a_scratch_repository(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nbformat.from_dict(_solved_notebook()), tmp_path / "notebooks" / "01_t.ipynb")
+    assert sorted(stale_files(tmp_path)) == ["coursekit/solutions/gw.txt", "coursekit/solutions/surveys.txt",
+                                             "notebooks/student/01_t.ipynb"]
+    write(tmp_path)
+    assert stale_files(tmp_path) == []
+    text = (tmp_path / "coursekit/solutions/surveys.txt").read_text()
+    assert "answer = 6" not in text and decode_solutions(text)["surveys.x"].startswith("answer = 6")
+    (tmp_path / "notebooks" / "student" / "99_old.ipynb").write_text("{}")
+    assert stale_files(tmp_path) == ["notebooks/student/99_old.ipynb (no longer generated)"]
+
+
+def test_committed_student_edition_is_in_sync():
+    stale = stale_files(ROOT)
+    assert not stale, f"out of date: {stale}; run `python -m coursekit edition` and commit notebooks/student and coursekit/solutions"
+
+
+def test_student_edition_holds_no_solution_and_package_holds_no_plain_solution():
+    files = plan(ROOT)
+    solutions = {}
+    for path, text in files.items():
+        if path.suffix == ".txt":
+            solutions.update(decode_solutions(text))
+    assert solutions, "no solutions found in the solved notebooks"
+    for path, text in files.items():
+        if path.suffix == ".ipynb":
+            nb = json.loads(text)
+            assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), path
+            assert "### BEGIN SOLUTION" not in text, path
+        else:
+            for sol in solutions.values():
+                longest = max(sol.splitlines(), key=len)
+                assert longest not in text
