@@ -1,20 +1,52 @@
 """Root pytest configuration: applies to the unit tests and to the notebooks that nbval executes.
 
-Sets reduced mode, hides progress bars and uses a headless matplotlib backend
-(the notebook kernels inherit this environment), and prints how long each
-notebook took at the end of the run.
+Sets reduced mode, hides progress bars, forbids downloads and uses a headless matplotlib backend
+(the notebook kernels inherit this environment), and prints how long each notebook took at the end
+of the run.
+
+The test session gets a temporary data cache (``COURSEKIT_DATA_DIR``). Where the course's real samples
+sit beside the checkout (``../shared/data/real``, as in CI), the cache is seeded from them with
+``python -m coursekit data import``, so nbval runs the notebooks the way an online student sees them
+(the sample tier). In a student's clone there is no such folder: the cache stays empty and the
+notebooks run on their stand-ins. Only this test configuration knows that folder; the library never
+looks for it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 os.environ.setdefault("COURSEKIT_MODE", "reduced")
 os.environ.setdefault("COURSEKIT_PROGRESS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Third-party libraries (lightkurve, astroML, pycbc, ...) warn on import; nbval runs lax, but keep the logs readable.
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
+os.environ["COURSEKIT_OFFLINE"] = "1"  # no test touches the network
+
+#: The real samples beside the course's own checkout (absent in a student's clone).
+SHARED_REAL = Path(__file__).resolve().parent.parent / "shared" / "data" / "real"
+
+
+def _seed_cache() -> None:
+    if os.environ.get("COURSEKIT_TEST_KEEP_CACHE"):  # run against the user's own cache on purpose
+        return
+    tmp = tempfile.mkdtemp(prefix="coursekit-test-cache-")
+    atexit.register(shutil.rmtree, tmp, True)
+    os.environ["COURSEKIT_DATA_DIR"] = tmp
+    if SHARED_REAL.is_dir():
+        # what `python -m coursekit data import FOLDER` does on a USB stick: files matched by sha256
+        from coursekit.data import import_folder
+
+        import_folder(SHARED_REAL)
+        os.environ["COURSEKIT_TEST_SEEDED"] = str(SHARED_REAL)
+
+
+_seed_cache()
 
 _durations: dict[str, float] = defaultdict(float)
 
@@ -28,7 +60,9 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _durations:
         return
-    terminalreporter.section("notebook durations (reduced mode)")
+    seeded = os.environ.get("COURSEKIT_TEST_SEEDED")
+    tier = f"real samples imported from {seeded}" if seeded else "stand-ins (no real samples beside this checkout)"
+    terminalreporter.section(f"notebook durations (reduced mode; data: {tier})")
     for nb, secs in sorted(_durations.items()):
         terminalreporter.write_line(f"{secs:7.1f} s  {nb}")
     terminalreporter.write_line(f"{sum(_durations.values()):7.1f} s  all notebooks")

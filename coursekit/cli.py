@@ -1,6 +1,6 @@
 """``python -m coursekit``: the course's one command-line entry.
 
-Subcommands: ``doctor`` (environment check), ``data list|fetch|verify``,
+Subcommands: ``doctor`` (environment check), ``data list|fetch|import|verify``,
 and one per topic (``galaxies``, ``gw``, ...), which each topic registers
 itself in ``coursekit/<topic>/cli.py`` (see :mod:`coursekit.registry`).
 """
@@ -57,36 +57,69 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
+def dataset_rows(verify_bytes: bool = True) -> list[dict]:
+    """One row per manifest data set: tiers, sizes and the state of each tier in the cache.
+
+    The state is computed from the bytes (sha256, once per process), the same check ``resolve`` uses:
+    ``complete``, ``partial k/n``, ``corrupt``, ``absent``, or ``-`` where the data set has no such tier.
+    """
+    from coursekit.data import list_datasets, summarize_state, tier_state
+
+    rows = []
+    for ds in list_datasets():
+        rows.append({
+            "name": ds.name,
+            "notebook": ds.notebook,
+            "sample_mb": round(ds.sample_size / 1e6, 2) if ds.sample else None,
+            "full_mb": round(ds.total_size / 1e6, 2) if ds.files else None,
+            "full_is_sample": ds.full_is_sample,
+            "sample": summarize_state(tier_state(ds, "sample")) if verify_bytes else None,
+            "full": summarize_state(tier_state(ds, "full")) if verify_bytes else None,
+            "stand_in": bool(ds.reduced),
+            "licence": ds.licence,
+            "description": ds.description,
+        })
+    return rows
+
+
 def doctor_report() -> dict:
-    """Everything ``doctor`` prints, as a dict (also used by notebook 01)."""
+    """Everything ``doctor`` prints, as a dict (also used by notebook 01).
+
+    A bad ``COURSEKIT_*`` setting is reported in ``problems`` instead of aborting the report.
+    """
     import platform
 
-    from coursekit.config import cache_dir, get_mode, run_info
-    from coursekit.data import list_datasets, shared_real_dir
+    problems: list[str] = []
+    try:
+        from coursekit.config import check_settings
+    except ImportError:  # pragma: no cover - older config module
+        check_settings = None
+    if check_settings is not None:
+        problems += list(check_settings())
 
-    info = run_info()
-    datasets = []
-    for ds in list_datasets():
-        datasets.append(
-            {
-                "name": ds.name,
-                "notebook": ds.notebook,
-                "size_mb": round(ds.total_size / 1e6, 1),
-                "cached": ds.is_cached() if ds.files else None,
-            }
-        )
-    shared = shared_real_dir()
+    def guarded(fn, default):
+        try:
+            return fn()
+        except Exception as exc:  # report, do not abort
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if msg not in problems:
+                problems.append(msg)
+            return default
+
+    from coursekit.config import cache_dir, get_mode, run_info
+
+    info = guarded(run_info, None)
     return {
         "coursekit": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
-        "mode": get_mode(),
-        "device": info.device,
-        "device_name": info.device_name,
-        "cache_dir": str(cache_dir()),
-        "shared_real_data": str(shared) if shared else None,
+        "mode": guarded(get_mode, "invalid"),
+        "device": info.device if info else "unknown",
+        "device_name": info.device_name if info else "unknown",
+        "cache_dir": str(guarded(cache_dir, "unavailable")),
         "packages": package_versions(),
-        "datasets": datasets,
+        "datasets": guarded(dataset_rows, []),
+        "problems": problems,
     }
 
 
@@ -98,28 +131,31 @@ def print_doctor(report: dict | None = None, file=None) -> None:
     p(f"mode     : {r['mode']}  (set COURSEKIT_MODE=reduced|full)")
     p(f"device   : {r['device']} ({r['device_name']})  (override with COURSEKIT_DEVICE)")
     p(f"cache    : {r['cache_dir']}  (override with COURSEKIT_DATA_DIR)")
-    p(f"real samples: {r['shared_real_data'] or 'not present (fine: only the course repository has them)'}")
     p("packages :")
     for name, ver in r["packages"].items():
         p(f"  {name:<15} {ver or 'MISSING'}")
-    p("full-mode data sets:")
+    p("data sets (sample / full tier in the cache, checked by sha256):")
     for d in r["datasets"]:
-        state = "generated only" if d["cached"] is None else ("cached" if d["cached"] else "not cached")
-        p(f"  [{d['notebook']}] {d['name']:<28} {d['size_mb']:>9.1f} MB  {state}")
+        p(f"  [{d['notebook']}] {d['name']:<28} sample: {d['sample']:<12} full: {d['full']}")
+    if any(d["sample"] not in ("complete", "-") for d in r["datasets"]):
+        p("  -> real samples missing: `python -m coursekit data fetch --samples` (online) or "
+          "`python -m coursekit data import FOLDER` (from a copy); without them notebooks use stand-ins.")
     missing = [n for n, v in r["packages"].items() if v is None]
     if missing:
         p(f"\nMissing packages: {', '.join(missing)}. Reinstall with: pip install -e '.[dev]'")
     else:
         p("\nAll course packages are installed.")
+    for prob in r.get("problems", []):
+        p(f"PROBLEM: {prob}")
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     report = doctor_report()
     if args.json:
-        print(json.dumps(report, indent=2))
+        _print_json(report)
     else:
         print_doctor(report)
-    return 0
+    return 1 if report.get("problems") else 0
 
 
 # --------------------------------------------------------------------------- data
@@ -128,50 +164,98 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from coursekit import data
 
     if args.data_cmd == "list":
-        rows = data.list_datasets()
+        rows = dataset_rows()
         if args.json:
-            print(json.dumps([
-                {"name": d.name, "notebook": d.notebook, "size_bytes": d.total_size, "cached": d.is_cached(),
-                 "licence": d.licence, "description": d.description} for d in rows
-            ], indent=2))
+            _print_json(rows)
             return 0
-        print(f"{'notebook':<9}{'name':<30}{'size':>10}  {'cached':<7} description")
+        print(f"{'nb':<4}{'name':<28}{'sample':>9} {'state':<12}{'full':>10} {'state':<12} description")
         for d in rows:
-            size = f"{d.total_size / 1e6:.1f} MB" if d.files else "-"
-            cached = ("yes" if d.is_cached() else "no") if d.files else "-"
-            print(f"{d.notebook:<9}{d.name:<30}{size:>10}  {cached:<7} {d.description.splitlines()[0][:70]}")
+            smb = f"{d['sample_mb']:.1f} MB" if d["sample_mb"] is not None else "-"
+            fmb = "= sample" if d["full_is_sample"] else (f"{d['full_mb']:.1f} MB" if d["full_mb"] is not None else "-")
+            print(f"{d['notebook']:<4}{d['name']:<28}{smb:>9} {d['sample']:<12}{fmb:>10} {d['full']:<12} "
+                  f"{d['description'].splitlines()[0][:60]}")
         return 0
     if args.data_cmd == "fetch":
-        names = [d.name for d in data.list_datasets() if d.files] if args.all else args.names
-        if not names:
-            print("Name one or more data sets, or use --all. See `python -m coursekit data list`.", file=sys.stderr)
-            return 2
+        datasets = data.list_datasets()
+        if args.samples:
+            jobs = [(d.name, "sample") for d in datasets if d.sample]
+        elif args.all:
+            jobs = [(d.name, "full") for d in datasets if d.files]
+        else:
+            jobs = [(n, args.tier or ("full" if data.get_dataset(n).files else "sample")) for n in args.names]
+        if not jobs:
+            raise data.DataError("name one or more data sets, or use --samples or --all "
+                                 "(see `python -m coursekit data list`)")
         status = 0
-        for name in names:
+        for name, tier in jobs:
             try:
-                paths = data.fetch(name)
+                paths = data.fetch(name, tier=tier, timeout=args.timeout)
             except data.DataError as exc:
-                print(f"FAILED {name}: {exc}", file=sys.stderr)
+                print(f"FAILED {name} ({tier}): {exc}", file=sys.stderr)
                 status = 1
                 continue
-            for p in paths:
-                print(f"{name}: {p}")
+            print(f"{name} ({tier}): {len(paths)} file(s) verified in {data.get_dataset(name).folder}")
         return status
+    if args.data_cmd == "import":
+        report = data.import_folder(args.folder)
+        print(f"scanned {report.scanned} files in {args.folder}: {len(report.copied)} copied into the cache, "
+              f"{len(report.already)} already there")
+        for name, tiers in sorted(report.tiers.items()):
+            print(f"  {name:<28} " + "  ".join(f"{t}: {s}" for t, s in tiers.items()))
+        if not report.matched:
+            raise data.DataError(f"no file under {args.folder} matches a file of the manifest (by sha256): "
+                                 "nothing imported")
+        return 0
     if args.data_cmd == "verify":
-        names = args.names or [d.name for d in data.list_datasets() if d.files and d.is_cached()]
+        if args.names:
+            names = args.names
+            for n in names:
+                data.get_dataset(n)
+        else:  # every data set with at least one file (or a leftover) in the cache
+            names = [d.name for d in data.list_datasets() if d.folder.is_dir() and any(d.folder.iterdir())]
         if not names:
-            print("Nothing cached yet; nothing to verify.")
+            print(f"Nothing cached yet in {data.cache_dir()}; nothing to verify.")
             return 0
         bad = 0
         for name in names:
-            for fname, state in data.verify(name).items():
-                print(f"{name:<28} {fname:<50} {state}")
-                bad += state == "MISMATCH"
+            ds = data.get_dataset(name)
+            removed = data.clean_partial_downloads(ds.folder)
+            for p in removed:
+                print(f"{name:<28} {p.name:<50} removed (interrupted download)")
+            states = data.verify(name)
+            for fname, state in states.items():
+                if state != "ok" or args.all_files:
+                    print(f"{name:<28} {fname:<50} {state}")
+            for tier in ds.tiers:
+                summary = data.summarize_state({f.filename: states[f.filename] for f in ds.tier_files(tier)})
+                if tier == "full" and ds.full_is_sample:
+                    continue
+                print(f"{name:<28} {tier + ' tier':<50} {summary}")
+                bad += summary not in ("complete", "absent") or (bool(args.names) and summary != "complete")
         return 1 if bad else 0
     raise AssertionError(args.data_cmd)
 
 
+def _print_json(obj) -> None:
+    try:
+        from coursekit.jsonio import dumps
+    except ImportError:  # pragma: no cover
+        print(json.dumps(obj, indent=2, allow_nan=False))
+    else:
+        print(dumps(obj, indent=2))
+
+
 # --------------------------------------------------------------------------- parser
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -187,15 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_doctor)
 
-    p = sub.add_parser("data", help="list, download (fetch) and verify the full-mode data sets")
+    p = sub.add_parser("data", help="list, fetch, import and verify the data sets (sample and full tiers)")
     dsub = p.add_subparsers(dest="data_cmd", metavar="ACTION", required=True)
-    q = dsub.add_parser("list", help="every data set in data_manifest.yaml")
+    q = dsub.add_parser("list", help="every data set in data_manifest.yaml, with the state of each tier in the cache")
     q.add_argument("--json", action="store_true")
     q = dsub.add_parser("fetch", help="download and verify data sets into the cache")
     q.add_argument("names", nargs="*", metavar="NAME")
-    q.add_argument("--all", action="store_true", help="every full-mode data set (for a classroom cache)")
-    q = dsub.add_parser("verify", help="re-check the sha256 of cached files")
+    q.add_argument("--tier", choices=["sample", "full"], help="which tier of NAME (default: full where it exists)")
+    q.add_argument("--samples", action="store_true", help="the sample tier of every data set (a few MB each)")
+    q.add_argument("--all", action="store_true", help="the full tier of every data set (for a classroom cache)")
+    q.add_argument("--timeout", type=_positive_float, default=15.0,
+                   help="give up when no byte arrives for this many seconds (default 15)")
+    q = dsub.add_parser("import", help="copy the data files found in FOLDER (matched by sha256) into the cache")
+    q.add_argument("folder", metavar="FOLDER")
+    q = dsub.add_parser("verify", help="re-hash cached files; exit 1 if a tier is partial or corrupt")
     q.add_argument("names", nargs="*", metavar="NAME")
+    q.add_argument("--all-files", action="store_true", help="list every file, not only the ones that are wrong")
     p.set_defaults(func=_cmd_data)
 
     for extra in ("coursekit.runner",):

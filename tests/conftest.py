@@ -9,19 +9,40 @@ import numpy as np
 import pytest
 
 
-def _shared_dir() -> Path | None:
-    from coursekit.data import shared_real_dir
-
-    return shared_real_dir()
+SHARED_REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
 @pytest.fixture
 def shared_real() -> Path:
-    """Path of ../shared/data/real; the test is skipped where it does not exist."""
-    path = _shared_dir()
-    if path is None:
+    """Path of ../shared/data/real (the source the session cache was seeded from); skipped where absent."""
+    if not SHARED_REAL.is_dir():
         pytest.skip("real samples (../shared/data/real) not present in this checkout")
-    return path
+    return SHARED_REAL
+
+
+@pytest.fixture
+def real_sample():
+    """``real_sample(name)`` -> the :class:`coursekit.data.Resolved` sample tier from the session cache.
+
+    The session cache is seeded from ../shared/data/real where it exists (see the root conftest); in a
+    student's clone it is empty and the test is skipped.
+    """
+    from coursekit.data import resolve
+
+    def get(name: str, mode: str = "reduced"):
+        r = resolve(name, mode=mode, download=False, verbose=False) if mode == "reduced" else None
+        if r is None:
+            from coursekit.data import OfflineError
+
+            try:
+                r = resolve(name, mode="full", download=False, verbose=False)
+            except OfflineError:
+                pytest.skip(f"{name}: real files not in the test cache (no ../shared/data/real here)")
+        if not r.is_real:
+            pytest.skip(f"{name}: real sample not in the test cache (no ../shared/data/real here)")
+        return r
+
+    return get
 
 
 @pytest.fixture
