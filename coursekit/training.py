@@ -11,6 +11,17 @@ Batches are tuples ``(x, y)`` or ``(x1, x2, ..., y)``; the model is called as
 ``model(x1, x2, ...)`` and the loss as ``loss_fn(output, y)``. A
 ``batch_transform(inputs, y) -> (inputs, y)`` runs on the device after the
 batch is moved there (e.g. random rotations of galaxy images on the GPU).
+
+Beyond one machine or GPU: the same script, unchanged, runs data-parallel under
+``torchrun --nproc_per_node N script.py``. ``fit`` sees torchrun's ``WORLD_SIZE``
+/ ``RANK`` / ``LOCAL_RANK``, joins the process group (NCCL on CUDA, gloo on
+CPU), wraps the model in ``DistributedDataParallel`` (Li et al. 2020,
+arXiv:2006.15704), gives each process its share of every ``DataLoader`` (a
+``DistributedSampler``, reshuffled each epoch with ``set_epoch``), averages the
+losses and metrics over all processes, keeps BatchNorm statistics identical on
+every rank, writes checkpoints and draws progress bars on rank 0 only, and
+leaves the process group it created at the end. ``batch_size`` stays per
+process, so the global batch is ``N`` times larger.
 """
 
 from __future__ import annotations
@@ -97,7 +108,13 @@ def _split(batch: Batch) -> tuple[list[torch.Tensor], torch.Tensor]:
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write a state dict atomically (temporary file, then rename)."""
+    """Write a state dict atomically (temporary file, then rename).
+
+    For ``fit``'s best-weights file. A model file meant to be shared or loaded by a
+    command is written with :func:`coursekit.checkpoint.save_model`, which records
+    its topic and a sha256 of its tensors; topics still calling this for model files
+    should move to it (this function stays for ``fit``).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -111,8 +128,145 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``)."""
+    """Read a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``).
+
+    Nothing checks these bytes: load model files with :func:`coursekit.checkpoint.load_model`.
+    """
     return torch.load(Path(path), map_location=map_location, weights_only=True)
+
+
+# --------------------------------------------------------------------------- distributed (torchrun)
+
+
+@dataclass(frozen=True)
+class DistEnv:
+    """Where this process sits in a ``torchrun`` job."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def distributed_env() -> DistEnv | None:
+    """The torchrun layout from ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK``; ``None`` for a single process."""
+    raw = {k: os.environ.get(k, "").strip() for k in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    if not raw["WORLD_SIZE"]:
+        return None
+    try:
+        world, rank = int(raw["WORLD_SIZE"]), int(raw["RANK"] or 0)
+        local = int(raw["LOCAL_RANK"] or rank)
+    except ValueError:
+        raise ValueError(
+            f"WORLD_SIZE/RANK/LOCAL_RANK must be integers, got {raw}; launch with torchrun, which sets them"
+        ) from None
+    if world <= 1:
+        return None
+    if not 0 <= rank < world:
+        raise ValueError(f"RANK={rank} is outside 0..{world - 1} (WORLD_SIZE={world}); launch with torchrun")
+    return DistEnv(rank=rank, world_size=world, local_rank=local)
+
+
+def is_main_process() -> bool:
+    """True on rank 0 of a torchrun job and in an ordinary single process: the one that writes files and prints."""
+    env = distributed_env()
+    return env is None or env.is_main
+
+
+class _ShardSampler(torch.utils.data.Sampler):
+    """Indices ``rank, rank + world, ...`` of ``n``: every example evaluated exactly once across the ranks."""
+
+    def __init__(self, n: int, rank: int, world_size: int) -> None:
+        self.n, self.rank, self.world_size = n, rank, world_size
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.rank, self.n, self.world_size))
+
+    def __len__(self) -> int:
+        return len(range(self.rank, self.n, self.world_size))
+
+
+def _shard_loader(loader: Any, env: DistEnv, *, train: bool) -> Any:
+    """A copy of a map-style ``DataLoader`` that yields only this rank's share; other iterables unchanged."""
+    from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler
+
+    if (not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset)
+            or loader.batch_size is None):
+        if env.is_main:
+            import warnings
+
+            warnings.warn(
+                f"fit under torchrun: a {type(loader).__name__} that is not a DataLoader with a batch_size cannot be "
+                "split between processes, so every process sees all of it (correct, but no speed-up); "
+                "pass a torch DataLoader",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return loader
+    if train:
+        seed = loader.generator.initial_seed() if loader.generator is not None else 0
+        sampler = DistributedSampler(loader.dataset, num_replicas=env.world_size, rank=env.rank,
+                                     shuffle=isinstance(loader.sampler, RandomSampler), seed=seed)
+    else:
+        sampler = _ShardSampler(len(loader.dataset), env.rank, env.world_size)
+    return DataLoader(
+        loader.dataset, batch_size=loader.batch_size, sampler=sampler, num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,
+        timeout=loader.timeout, worker_init_fn=loader.worker_init_fn,
+        persistent_workers=loader.persistent_workers and loader.num_workers > 0,
+    )
+
+
+def _all_reduce_sum(values: Sequence[float], device: torch.device) -> list[float]:
+    import torch.distributed as dist
+
+    t = torch.tensor(list(values), dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def _sync_buffers(model: nn.Module) -> None:
+    """Give every rank rank 0's buffers (BatchNorm running statistics), so all ranks hold the same model."""
+    import torch.distributed as dist
+
+    for b in model.buffers():
+        dist.broadcast(b, src=0)
+
+
+@torch.no_grad()
+def _evaluate(model: nn.Module, loader: Iterable[Batch], loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+              device: torch.device, metrics: dict[str, MetricFn] | None, env: DistEnv | None) -> dict[str, float]:
+    model.eval()
+    total, n = 0.0, 0
+    outs, ys = [], []
+    for batch in loader:
+        inputs, y = _split(_to_device(batch, device))
+        out = model(*inputs)
+        total += float(loss_fn(out, y)) * len(y)
+        n += len(y)
+        if metrics:
+            outs.append(out.detach().float().cpu())
+            ys.append(y.detach().cpu())
+    if env is not None:
+        import torch.distributed as dist
+
+        total, n = _all_reduce_sum([total, n], device)
+        n = int(round(n))
+        if metrics:
+            gathered: list[Any] = [None] * env.world_size
+            dist.all_gather_object(gathered, (outs, ys))
+            outs = [o for part_outs, _ in gathered for o in part_outs]
+            ys = [y for _, part_ys in gathered for y in part_ys]
+    if n == 0:
+        raise ValueError("evaluate() got an empty loader")
+    result = {"loss": total / n}
+    if metrics:
+        o, t = torch.cat(outs), torch.cat(ys)
+        result.update({name: float(fn(o, t)) for name, fn in metrics.items()})
+    return result
 
 
 @torch.no_grad()
@@ -126,24 +280,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean loss (and metrics computed on all outputs) of ``model`` over ``loader``."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    model.eval()
-    total, n = 0.0, 0
-    outs, ys = [], []
-    for batch in loader:
-        inputs, y = _split(_to_device(batch, device))
-        out = model(*inputs)
-        total += float(loss_fn(out, y)) * len(y)
-        n += len(y)
-        if metrics:
-            outs.append(out.detach().float().cpu())
-            ys.append(y.detach().cpu())
-    if n == 0:
-        raise ValueError("evaluate() got an empty loader")
-    result = {"loss": total / n}
-    if metrics:
-        o, t = torch.cat(outs), torch.cat(ys)
-        result.update({name: float(fn(o, t)) for name, fn in metrics.items()})
-    return result
+    return _evaluate(model, loader, loss_fn, device, metrics, None)
 
 
 @contextlib.contextmanager
@@ -217,90 +354,134 @@ def fit(
         (:func:`torch_threads`). Small networks often train as fast on one thread
         and leave the other cores to the notebook; ``None`` keeps torch's setting.
     """
+    env = distributed_env()
     device = torch.device(device) if device is not None else get_device()
-    with torch_threads(threads if device.type == "cpu" else None):
-        model.to(device)
-        if optimizer is None:
-            optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-        use_amp = bool(amp) and device.type == "cuda"
-        scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-        progress = show_progress() if progress is None else progress
-        history = History()
-        best_state: dict[str, torch.Tensor] | None = None
-        since_best = 0
+    if env is not None and device.type == "cuda":
+        device = torch.device("cuda", env.local_rank)  # one GPU per process
+        torch.cuda.set_device(device)
+    owns_group = False
+    if env is not None:
+        import torch.distributed as dist
 
-        from tqdm.auto import tqdm
+        if not dist.is_initialized():
+            dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo",
+                                    rank=env.rank, world_size=env.world_size)
+            owns_group = True
+    try:
+        with torch_threads(threads if device.type == "cpu" else None):
+            return _fit(
+                model, train_loader, val_loader, loss_fn=loss_fn, epochs=epochs, optimizer=optimizer, lr=lr,
+                weight_decay=weight_decay, scheduler=scheduler, scheduler_step=scheduler_step, device=device,
+                patience=patience, min_delta=min_delta, checkpoint=checkpoint, restore_best=restore_best, amp=amp,
+                grad_clip=grad_clip, batch_transform=batch_transform, metrics=metrics, progress=progress, desc=desc,
+                env=env,
+            )
+    finally:
+        if owns_group:
+            dist.destroy_process_group()
 
-        bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
-        for epoch in bar:
-            model.train()
-            t0 = time.perf_counter()
-            running, seen = 0.0, 0
-            for batch in train_loader:
-                inputs, y = _split(_to_device(batch, device))
-                if batch_transform is not None:
-                    inputs, y = batch_transform(inputs, y)
-                optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(device_type=device.type, enabled=use_amp):
-                    out = model(*inputs)
-                    loss = loss_fn(out, y)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"loss became {loss.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs"
-                    )
-                scaler.scale(loss).backward()
-                if grad_clip is not None:
-                    scaler.unscale_(optimizer)
-                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                scaler.step(optimizer)
-                scaler.update()
-                if scheduler is not None and scheduler_step == "batch":
-                    scheduler.step()
-                running += float(loss.detach()) * len(y)
-                seen += len(y)
-            if seen == 0:
-                raise ValueError("fit() got an empty train_loader")
-            history.epoch_time.append(time.perf_counter() - t0)
-            history.samples_seen += seen
-            history.train_loss.append(running / seen)
-            history.lr.append(float(optimizer.param_groups[0]["lr"]))
 
-            postfix = {"train": f"{history.train_loss[-1]:.4g}"}
-            monitored = history.train_loss[-1]
-            if val_loader is not None:
-                res = evaluate(model, val_loader, loss_fn, device=device, metrics=metrics)
-                history.val_loss.append(res.pop("loss"))
-                for k, v in res.items():
-                    history.metrics.setdefault(k, []).append(v)
-                monitored = history.val_loss[-1]
-                postfix["val"] = f"{monitored:.4g}"
-                postfix.update({k: f"{v:.3g}" for k, v in res.items()})
-            bar.set_postfix(postfix)
+def _fit(model, train_loader, val_loader, *, loss_fn, epochs, optimizer, lr, weight_decay, scheduler, scheduler_step,
+         device: torch.device, patience, min_delta, checkpoint, restore_best, amp, grad_clip, batch_transform, metrics,
+         progress, desc, env: DistEnv | None) -> History:
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    net: nn.Module = model
+    if env is not None:
+        from torch.nn.parallel import DistributedDataParallel
 
-            if scheduler is not None and scheduler_step == "epoch":
-                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                    scheduler.step(monitored)
-                else:
-                    scheduler.step()
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train_loader = _shard_loader(train_loader, env, train=True)
+        if val_loader is not None:
+            val_loader = _shard_loader(val_loader, env, train=False)
+    main_rank = env is None or env.is_main
+    use_amp = bool(amp) and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    progress = (show_progress() if progress is None else progress) and main_rank
+    history = History()
+    best_state: dict[str, torch.Tensor] | None = None
+    since_best = 0
 
-            if monitored < history.best_val_loss - min_delta:
-                history.best_val_loss = monitored
-                history.best_epoch = epoch
-                since_best = 0
-                best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
-                if checkpoint is not None:
-                    save_checkpoint(best_state, checkpoint)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
+    for epoch in bar:
+        net.train()
+        sampler = getattr(train_loader, "sampler", None)
+        if env is not None and hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)  # a different shuffle each epoch, the same on every rank
+        t0 = time.perf_counter()
+        running, seen = 0.0, 0
+        for batch in train_loader:
+            inputs, y = _split(_to_device(batch, device))
+            if batch_transform is not None:
+                inputs, y = batch_transform(inputs, y)
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device_type=device.type, enabled=use_amp):
+                out = net(*inputs)
+                loss = loss_fn(out, y)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"loss became {loss.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs"
+                )
+            scaler.scale(loss).backward()
+            if grad_clip is not None:
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            if scheduler is not None and scheduler_step == "batch":
+                scheduler.step()
+            running += float(loss.detach()) * len(y)
+            seen += len(y)
+        if env is not None:
+            _sync_buffers(model)
+            running, seen = _all_reduce_sum([running, seen], device)
+            seen = int(round(seen))
+        if seen == 0:
+            raise ValueError("fit() got an empty train_loader")
+        history.epoch_time.append(time.perf_counter() - t0)
+        history.samples_seen += seen
+        history.train_loss.append(running / seen)
+        history.lr.append(float(optimizer.param_groups[0]["lr"]))
+
+        postfix = {"train": f"{history.train_loss[-1]:.4g}"}
+        monitored = history.train_loss[-1]
+        if val_loader is not None:
+            res = _evaluate(model, val_loader, loss_fn, device, metrics, env)
+            history.val_loss.append(res.pop("loss"))
+            for k, v in res.items():
+                history.metrics.setdefault(k, []).append(v)
+            monitored = history.val_loss[-1]
+            postfix["val"] = f"{monitored:.4g}"
+            postfix.update({k: f"{v:.3g}" for k, v in res.items()})
+        bar.set_postfix(postfix)
+
+        if scheduler is not None and scheduler_step == "epoch":
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(monitored)
             else:
-                since_best += 1
-                if patience is not None and since_best >= patience:
-                    history.stopped_early = True
-                    break
-        bar.close()
-        if restore_best and best_state is not None:
-            model.load_state_dict(best_state)
-        if val_loader is None:
-            history.best_val_loss = math.inf if not history.val_loss else history.best_val_loss
-        return history
+                scheduler.step()
+
+        if monitored < history.best_val_loss - min_delta:
+            history.best_val_loss = monitored
+            history.best_epoch = epoch
+            since_best = 0
+            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+            if checkpoint is not None and main_rank:
+                save_checkpoint(best_state, checkpoint)
+        else:
+            since_best += 1
+            if patience is not None and since_best >= patience:
+                history.stopped_early = True
+                break
+    bar.close()
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    if val_loader is None:
+        history.best_val_loss = math.inf if not history.val_loss else history.best_val_loss
+    return history
 
 
 @torch.no_grad()
