@@ -19,7 +19,6 @@ times each benchmark and prints a table, or JSON with ``--json``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -129,9 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args.topics or None, args.name)
     if args.json:
         import coursekit
+        from coursekit.jsonio import print_json
 
-        print(json.dumps({"coursekit": coursekit.__version__, "python": platform.python_version(),
-                          "machine": platform.machine(), "results": results}, indent=2, default=str))
+        print_json({"coursekit": coursekit.__version__, "python": platform.python_version(),
+                    "machine": platform.machine(), "results": results})
     else:
         print_results(results)
     return 1 if any(r["error"] for r in results) else 0
