@@ -27,36 +27,23 @@ def _number(text: str, kind: type, what: str):
     return value
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer > 0."""
-    value = _number(text, int, "a positive integer")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+def _checked(kind: type, ok, what: str, name: str, doc: str):
+    def parse(text: str):
+        value = _number(text, kind, what)
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    parse.__name__ = parse.__qualname__ = name
+    parse.__doc__ = f"argparse type: {doc}."
+    return parse
 
 
-def nonneg_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    value = _number(text, int, "an integer >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    value = _number(text, float, "a positive number")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def probability(text: str) -> float:
-    """argparse type: a probability strictly between 0 and 1 (e.g. a false-alarm probability)."""
-    value = _number(text, float, "a probability between 0 and 1 (exclusive)")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a probability between 0 and 1 (exclusive), got {text!r}")
-    return value
+positive_int = _checked(int, lambda v: v > 0, "a positive integer", "positive_int", "an integer > 0")
+nonneg_int = _checked(int, lambda v: v >= 0, "an integer >= 0", "nonneg_int", "an integer >= 0")
+positive_float = _checked(float, lambda v: v > 0, "a positive number", "positive_float", "a finite number > 0")
+probability = _checked(float, lambda v: 0 < v < 1, "a probability between 0 and 1 (exclusive)", "probability",
+                       "a probability strictly between 0 and 1 (e.g. a false-alarm probability)")
 
 
 def existing_file(text: str) -> Path:
