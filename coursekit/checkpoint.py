@@ -181,7 +181,7 @@ def load_model(path: str | os.PathLike, *, topic: str, map_location: Any = "cpu"
     its tensors or metadata no longer match the sha256 recorded at save time.
     """
     path = Path(path)
-    retrain = f"pass a model file saved by coursekit for '{topic}' (retrain it with `python -m coursekit {topic} train`)"
+    retrain = f"pass a model file that coursekit saved for '{topic}', or retrain one (see `python -m coursekit {topic} --help`)"
     if not path.exists():
         raise _refuse(path, "no such model file", f"check the path or {retrain}")
     if path.is_dir():
