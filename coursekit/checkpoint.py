@@ -192,10 +192,9 @@ def load_model(path: str | os.PathLike, *, topic: str, map_location: Any = "cpu"
         raise _refuse(path, "holds Python objects beyond tensors (not a weights-only file), so it was not loaded",
                       f"never load model files from untrusted sources; {retrain}") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, AttributeError,
-            IndexError, TypeError, UnicodeDecodeError) as exc:
-        kind = "is truncated or corrupt" if path.stat().st_size > 0 else "is empty"
-        raise _refuse(path, f"{kind} ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})",
-                      retrain) from None
+            IndexError, TypeError, UnicodeDecodeError):
+        kind = "is truncated or corrupt (not a readable torch archive)" if path.stat().st_size > 0 else "is empty"
+        raise _refuse(path, kind, retrain) from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise _refuse(path, "is not a coursekit model file (no coursekit header; perhaps a bare state dict)", retrain)
     version = record.get("version")
