@@ -79,7 +79,7 @@ def check_out_path(out: str | os.PathLike | None, *inputs: str | os.PathLike | N
         return None
     out_path = Path(out)
     if out_path.is_dir():
-        raise UsageError(f"--out {out} is a folder; give a file name, e.g. {out_path / 'result.json'}")
+        raise UsageError(f"--out {out} is a folder; give the name of a file (inside it, or elsewhere)")
     for inp in inputs:
         if inp is None:
             continue

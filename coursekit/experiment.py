@@ -106,6 +106,9 @@ class Report:
         Free text lines worth keeping with the numbers.
     inputs:
         Paths of the files the run read; ``--out`` is never written over one of them.
+    environment:
+        Where it ran (device, versions; filled by the ``run`` verb from
+        :func:`coursekit.config.run_info`), so that timings can be compared.
     """
 
     topic: str
@@ -116,6 +119,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
 
     def step(self, name: str) -> contextlib.AbstractContextManager[None]:
         """``with report.step("train"): ...`` records the block's wall-clock time under ``name``."""
@@ -162,11 +166,13 @@ class Report:
             "total_seconds": round(sum(self.timings.values()), 3),
             "notes": list(self.notes),
             "inputs": list(self.inputs),
+            "environment": dict(self.environment),
         })
 
     def summary(self) -> str:
         """Readable text: data tiers, metrics, comparisons, timings, notes."""
-        lines = [f"{self.topic} ({self.mode} mode)"]
+        where = f" on {self.environment['device']}" if self.environment.get("device") else ""
+        lines = [f"{self.topic} ({self.mode} mode{where})"]
         if self.tiers:
             lines.append("data: " + ", ".join(f"{k} [{v}]" for k, v in self.tiers.items()))
         if self.metrics:
@@ -230,6 +236,13 @@ def add_run_command(topic_subparsers: Any, topic: str, run_fn: RunFn) -> argpars
         report = run_fn(mode=mode)
         if not isinstance(report, Report):
             raise TypeError(f"{topic}: run() returned a {type(report).__name__}, not a coursekit.experiment.Report")
+        if not report.environment:
+            from dataclasses import asdict
+
+            from coursekit.config import run_info
+
+            info = asdict(run_info())
+            report.environment = {k: str(info[k]) for k in ("device", "device_name", "torch", "coursekit", "python")}
         if args.out:
             path = write_report(report, args.out)
             print(f"report written to {path}", file=sys.stderr)

@@ -83,6 +83,7 @@ def test_run_command_json_and_out(tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed["mode"] == "reduced"
     assert json.loads(out.read_text())["metrics"]["mean"]["value"] == printed["metrics"]["mean"]["value"]
+    assert printed["environment"]["device"] in ("cpu", "cuda", "mps") or printed["environment"]["device"].startswith("cuda")
     assert [p.name for p in out.parent.iterdir()] == ["report.json"]  # atomic: no temporary file left
     args = parser.parse_args(["toy", "run"])
     assert args.func(args) == 0
