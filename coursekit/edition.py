@@ -212,6 +212,12 @@ def solutions_of(root: Path = _ROOT) -> dict[str, str]:
 
 def _cmd_edition(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
+    if args.audit:
+        from coursekit.course import audit, audit_markdown
+
+        rows = audit(root / "notebooks")
+        print(audit_markdown(rows))
+        return 0 if all(r.complete for r in rows) else 1
     if args.check:
         stale = stale_files(root)
         if stale:
@@ -227,5 +233,8 @@ def _cmd_edition(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("edition", help="write the student edition (notebooks/student/) and encoded solutions")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any generated file is out of date")
+    p.add_argument("--audit", action="store_true",
+                   help="print what each solved notebook asks (exercises by kind, quiz, widget, solutions); "
+                        "exit 1 unless every notebook has a build-it, an experiment and a quiz")
     p.add_argument("--root", default=str(_ROOT), help="repository root (default: this checkout)")
     p.set_defaults(func=_cmd_edition)

@@ -386,7 +386,7 @@ def effect_exercise(exercise_id: str, *, title: str, direction: int, min_sigma: 
             return Result.fail(f"The uncertainty must be a positive finite number (got value {value:g} ± {err:g}): "
                                "estimate it, e.g. with a bootstrap or from repeated seeds.")
         sigma = abs(value) / err
-        measured = f"{what} = {value:.3g} ± {err:.3g}{(' ' + str(unit)) if unit is not None else ''} ({sigma:.1f} sigma)"
+        measured = f"{what} = {value:.3g} ± {err:.2g}{(' ' + str(unit)) if unit is not None else ''} ({sigma:.1f} sigma)"
         if direction == 0:
             if sigma > min_sigma:
                 return Result.fail(f"{measured}: this should be consistent with zero; look for a bug or a leak.")

@@ -113,10 +113,12 @@ def run_notebook(path: Path, out_dir: Path, mode: str, timeout: int = 1200, html
         "import resource as _r; print('__peak_rss_mb__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024)"
     )
     nb.cells.append(probe)
-    saved_env = {k: os.environ.get(k) for k in ("COURSEKIT_MODE", "MPLBACKEND")}
+    saved_env = {k: os.environ.get(k) for k in ("COURSEKIT_MODE", "MPLBACKEND", "COURSEKIT_WIDGETS")}
     os.environ["COURSEKIT_MODE"] = mode
-    # The kernel inherits this environment: the inline backend puts every figure into the saved notebook.
+    # The kernel inherits this environment: the inline backend puts every figure into the saved notebook, and
+    # sliders (which no one will move in a saved notebook) are drawn as static figures (coursekit.widgets).
     os.environ["MPLBACKEND"] = INLINE_BACKEND
+    os.environ["COURSEKIT_WIDGETS"] = "0"
     client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(),
                             resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()

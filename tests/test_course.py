@@ -16,6 +16,9 @@ from coursekit.links import REPO_URL, badges, colab_setup_source
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 PRESENT = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+# Notebooks that already ask for code, an experiment and a quiz (coursekit.course.audit); the course-wide
+# acceptance adds every notebook here once its topic has landed (`python -m coursekit edition --audit`).
+COMPLETE = {"01"}
 
 
 def _pyproject():
@@ -58,8 +61,12 @@ def test_readme_lists_every_notebook_with_badges():
     readme = (ROOT / "README.md").read_text()
     for nb in NOTEBOOKS:
         assert f"notebooks/{nb.filename}" in readme
-        assert badges(nb.filename) in readme, f"badges of {nb.filename} missing or stale"
+        # the launch badges open the student edition: no solution in view or executed
+        assert badges(f"student/{nb.filename}") in readme, f"student-edition badges of {nb.filename} missing or stale"
     assert REPO_URL in readme
+    from coursekit.course import readme_table
+
+    assert readme_table() in readme, "README notebook table drifted from coursekit.course: paste readme_table()"
 
 
 def test_manifest_covers_notebooks_with_data():
@@ -102,18 +109,19 @@ def test_notebook_structure(path: Path):
     markdown = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
     assert "## Where it breaks" in markdown, f"{path.name}: no 'Where it breaks' section"
     assert "## Exercises" in markdown, f"{path.name}: no 'Exercises' section"
-    # exercises: 2-4 checks, each with a hidden worked solution
-    ids = set(re.findall(r"check\(\s*[\"']([\w.]+)[\"']", text))
-    assert 2 <= len(ids) <= 4, f"{path.name}: {len(ids)} exercises"
-    solutions = [c for c in cells if c["cell_type"] == "code" and _src(c).startswith("# Solution")]
-    assert len(solutions) >= len(ids)
-    for c in solutions:
-        assert c["metadata"].get("jupyter", {}).get("source_hidden") is True
-        assert "solution" in c["metadata"].get("tags", [])
-    from coursekit.exercises import get_exercise
+    # exercises: at least 3 checks, each with a worked solution in the notebook (marker block or solution cell)
+    from coursekit.course import audit_notebook
 
-    for ex in ids:
-        get_exercise(ex)  # raises if the check does not exist
+    report = audit_notebook(path)
+    ids = report.value + report.function + report.effect
+    assert not report.unknown, f"{path.name}: checks that do not exist or do not import: {report.unknown}"
+    assert len(ids) >= 3, f"{path.name}: {len(ids)} exercises"
+    assert not report.missing_solutions, f"{path.name}: no worked solution for {report.missing_solutions}"
+    for c in cells:
+        if "solution" in c["metadata"].get("tags", []):
+            assert c["metadata"].get("jupyter", {}).get("source_hidden") is True
+    if path.name[:2] in COMPLETE:
+        assert report.complete, f"{path.name}: needs a build-it, an experiment, a quiz and a study time: {report}"
     # hygiene
     for i, c in enumerate(cells):
         src = _src(c)

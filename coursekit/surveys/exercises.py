@@ -1,24 +1,26 @@
-"""Exercises for notebook 01 (the data tsunami)."""
+"""Exercises, build-it, experiment and quiz of notebook 01 (the data tsunami).
+
+Worked solutions live in ``notebooks/01_data_tsunami.ipynb`` between the solution markers (not here).
+"""
 
 from __future__ import annotations
 
+import math
+
 import astropy.units as u
 
-from coursekit.exercises import Result, exercise
+from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
+
+RUBIN_GALAXIES = 20e9
 
 
-@exercise(
-    "surveys.rubin_per_year",
-    title="Rubin's raw data volume in one year (300 nights), as an astropy Quantity in PB",
-    solution="""
-import astropy.units as u
-answer = (20 * u.TB / u.night * 300 * u.night).to(u.PB)   # 6 PB
-# u.night is not an astropy unit; (20 * u.TB * 300).to(u.PB) works just as well.
-""",
-)
+@exercise("surveys.rubin_per_year",
+          title="Rubin's raw data volume in one year (300 nights), as an astropy Quantity in PB",
+          hints=("Multiply the volume of one night by the number of nights, with units attached.",
+                 "`(20 * u.TB * 300).to(u.PB)`: astropy converts TB to PB (1 PB = 1000 TB)."))
 def rubin_per_year(answer) -> Result:
     if not isinstance(answer, u.Quantity):
-        return Result.fail("Give a Quantity with units, e.g. `(20 * u.TB * 300).to(u.PB)`, not a bare number.")
+        return Result.fail("Give a Quantity with units, e.g. `(... * u.TB).to(u.PB)`, not a bare number.")
     if not answer.unit.is_equivalent(u.byte):
         return Result.fail(f"Your answer is in {answer.unit}, which is not a data volume: multiply the nightly "
                            "volume by the number of nights so the per-night unit cancels.")
@@ -32,47 +34,124 @@ def rubin_per_year(answer) -> Result:
     return Result.fail(f"{pb:.3g} PB is not right: 20 TB per night times 300 nights.")
 
 
-@exercise(
-    "surveys.volunteer_years",
-    title="Years Galaxy Zoo's volunteers would need for Rubin's 17 billion galaxies",
-    solution="""
-from coursekit.surveys import classification_time, volunteer_rate
-answer = classification_time(17e9, volunteer_rate()).to(u.year)   # ~230 years
-""",
-)
+@exercise("surveys.volunteer_years",
+          title="Years a Galaxy Zoo-sized model crowd needs for Rubin's 20 billion galaxies (a lower bound)",
+          hints=("The model crowd's rate is `volunteer_rate()` (galaxies per day); time = number / rate.",
+                 "`classification_time(20e9, volunteer_rate()).to(u.year)`, about 270 years."))
 def volunteer_years(answer) -> Result:
     from coursekit.surveys import classification_time, volunteer_rate
 
-    expected = classification_time(17e9, volunteer_rate()).to(u.year).value
+    expected = classification_time(RUBIN_GALAXIES, volunteer_rate()).to(u.year).value
     if not isinstance(answer, u.Quantity) or not answer.unit.is_equivalent(u.year):
-        return Result.fail("Give a time Quantity, e.g. `classification_time(17e9, volunteer_rate()).to(u.year)`.")
+        return Result.fail("Give a time Quantity, e.g. `classification_time(20e9, volunteer_rate()).to(u.year)`.")
     got = answer.to(u.year).value
     if abs(got - expected) / expected < 0.05:
-        return Result.ok(f"About {expected:.0f} years: far longer than the 10-year survey itself.")
+        return Result.ok(f"About {expected:.0f} years, and that is a LOWER bound: the model crowd clicks ~54 million "
+                         "times a week, while Galaxy Zoo 1 received ~50 million clicks in its whole first year.")
+    if abs(got - expected * 17 / 20) / expected < 0.05:
+        return Result.fail("17 billion is Rubin's count of stars; it catalogues ~20 billion galaxies (Ivezić et al. 2019).")
     if abs(got * 38 - expected) / expected < 0.05:
         return Result.fail("Each galaxy needs ~38 independent classifications: use `volunteer_rate()`, which "
                            "divides the click rate by that.")
-    return Result.fail(f"{got:.3g} yr differs from the expected value; use 17e9 galaxies and `volunteer_rate()`.")
+    if abs(got / 56 - expected) / expected < 0.2:
+        return Result.fail("That is the empirical Galaxy Zoo 1 rate; this exercise asks for the model crowd's "
+                           "lower bound, `volunteer_rate()`.")
+    return Result.fail(f"{got:.3g} yr differs from the expected value; use 20e9 galaxies and `volunteer_rate()`.")
 
 
-@exercise(
-    "surveys.gpus_needed",
-    title="How many copies of your measured CNN would classify 17 billion galaxies in one day?",
-    solution="""
-import numpy as np
-answer = int(np.ceil((17e9 / (throughput * u.day)).to(u.one).value))
-""",
-)
+@exercise("surveys.gpus_needed",
+          title="How many copies of your measured CNN would classify 20 billion galaxies in one day?",
+          hints=("One machine classifies `throughput` galaxies per second; how many in a day?",
+                 "`math.ceil((20e9 / (throughput * u.day)).to(u.one).value)`: u.day converts to seconds for you."))
 def gpus_needed(answer, throughput: u.Quantity | None = None) -> Result:
-    import math
-
     if throughput is None:
         return Result.fail("Pass your measured throughput: check('surveys.gpus_needed', answer, throughput=throughput)")
-    expected = math.ceil((17e9 / (throughput * u.day)).to(u.one).value)
+    if not isinstance(throughput, u.Quantity):
+        throughput = float(getattr(throughput, "value", throughput)) / u.s
+    expected = math.ceil((RUBIN_GALAXIES / (throughput * u.day)).to(u.one).value)
     if not isinstance(answer, (int, float)) or isinstance(answer, bool):
         return Result.fail("Give a plain number of machines (an int).")
     if abs(answer - expected) <= max(1, 0.02 * expected):
         return Result.ok(f"{expected:,} copies of this machine, or a handful of GPUs: ML makes the impossible routine.")
     if abs(answer * 86400 - expected) <= 0.05 * expected or abs(answer - expected * 86400) <= 0.05 * expected * 86400:
-        return Result.fail("A day has 86,400 seconds: convert with `(17e9 / (throughput * u.day)).to(u.one)`.")
-    return Result.fail(f"Not quite: divide 17e9 galaxies by (throughput x 1 day) and round up (you gave {answer}).")
+        return Result.fail("A day has 86,400 seconds: convert with `(20e9 / (throughput * u.day)).to(u.one)`.")
+    if abs(answer - expected * 17 / 20) <= 0.03 * expected:
+        return Result.fail("17 billion is Rubin's star count: use 20 billion galaxies.")
+    return Result.fail(f"Not quite: divide 20e9 galaxies by (throughput x 1 day) and round up (you gave {answer}).")
+
+
+def _coadd_inputs(rng):
+    n = int(rng.integers(1, 6))
+    return (rng.uniform(21.0, 25.0, size=n), rng.integers(1, 1000, size=n)), {}
+
+
+function_exercise(
+    "surveys.coadd_depth", title="Build it: the depth of a stack of visits",
+    reference="coursekit.surveys.simulate:coadd_depth", make_inputs=_coadd_inputs, n_trials=5, rtol=1e-9, atol=1e-9,
+    hints=("With the sky background dominating, noise adds in quadrature: stacking N visits raises S/N by sqrt(N). "
+           "What does that do to the faintest magnitude you reach?",
+           "A flux ratio f is 2.5 log10(f) magnitudes, so sqrt(N) in S/N is 2.5 log10(sqrt(N)) = 1.25 log10(N): "
+           "return `single_visit_depth + 1.25 * np.log10(n_visits)`."))
+
+effect_exercise(
+    "surveys.size_scaling", title="Experiment: how much slower are cut-outs twice as large per side?",
+    direction=+1, min_sigma=3.0, value_range=(0.8, 2.8), what="log2(throughput at 64 px / at 128 px)",
+    hints=("Time the network at two cut-out sizes with the same settings and compare the two rates.",
+           "`size_scaling(config, small=cnn)` returns log2(rate_64 / rate_128) with its error; a convolution's work "
+           "grows with the number of pixels, so expect about 2 (4x the pixels)."))
+
+
+quiz_questions("surveys", [
+    Question("Rubin will catalogue about how many galaxies over ten years?",
+             choices={"a": "~17 billion", "b": "~20 billion", "c": "~1.8 billion", "d": "~900,000"}, answer="b",
+             feedback={"a": "17 billion is its count of stars (Ivezić et al. 2019): an error the course guide made.",
+                       "c": "That is Gaia DR3's number of sources.",
+                       "d": "That is Galaxy Zoo 1's sample of SDSS galaxies."},
+             explain="~20 billion galaxies and a similar number of stars (Ivezić et al. 2019)."),
+    Question("8 Tbit/s is how many TB/s?", answer=1.0, rtol=0.01, unit="TB/s",
+             feedback=[(8.0, "A byte is 8 bits: divide, don't keep the 8."), (64.0, "Divide by 8, don't multiply.")],
+             explain="8 Tbit/s / 8 bits per byte = 1 TB/s."),
+    Question("The model crowd (150,000 volunteers, 1 h/week, a click per 10 s) gives ~270 years for Rubin's galaxies. "
+             "Galaxy Zoo 1 actually received ~50 million clicks in its first year. The 270 years is therefore:",
+             choices={"a": "an overestimate", "b": "about right", "c": "a loose lower bound"}, answer="c",
+             feedback={"a": "The model crowd clicks ~54 million times a WEEK, ~56x the real first-year rate: real "
+                            "people would take longer, not shorter.",
+                       "b": "The real rate was ~56 times slower than the model's."},
+             explain="The model is optimistic, so the time it gives is a lower bound; at the real rate it is ~15,000 yr."),
+    Question("Why does each galaxy get ~38 volunteer classifications rather than one?",
+             choices={"a": "to average out individual mistakes and measure how ambiguous each galaxy is",
+                      "b": "because each volunteer only sees part of the image",
+                      "c": "to train the volunteers"}, answer="a",
+             feedback={"b": "Every volunteer sees the whole cut-out.",
+                       "c": "Training happens in the tutorial; the repeats are for the catalogue."},
+             explain="The vote fractions are the labels: a debiased probability, not one person's opinion."),
+    Question("Stacking 100 background-limited visits makes the co-added image deeper by how many magnitudes?",
+             answer=2.5, rtol=0.02, unit="mag",
+             feedback=[(5.0, "S/N grows as sqrt(N), not N: 2.5 log10(sqrt(100))."),
+                       (1.0, "Magnitudes are 2.5 log10 of a flux ratio.")],
+             explain="S/N grows by sqrt(100) = 10, i.e. 2.5 log10(10) = 2.5 mag."),
+    Question("Your measured CNN throughput is a rate on THIS machine. Which statement is right?",
+             choices={"a": "It measures how accurate the CNN is",
+                      "b": "It says how fast wrong answers would come too: speed is not accuracy",
+                      "c": "It would be the same on any computer"}, answer="b",
+             feedback={"a": "Throughput says nothing about accuracy; the network here is not even trained.",
+                       "c": "It depends on the hardware: a GPU is 10-100x faster."},
+             explain="Accuracy, calibration and domain shift are measured in the topic notebooks."),
+    Question("Doubling a cut-out's side makes a CNN about how many times slower, if its work scales with pixels?",
+             answer=4.0, rtol=0.05, feedback=[(2.0, "Twice the side is four times the pixels.")],
+             explain="4x the pixels, 4x the convolutions: log2 of the slow-down is ~2."),
+    Question("Why is ML 'load-bearing' for Rubin's alert stream rather than a convenience?",
+             choices={"a": "~10 million alerts a night must each go out within 60 s",
+                      "b": "people cannot see transients",
+                      "c": "alerts are only sent to machines"}, answer="a",
+             feedback={"b": "People find transients well (Galaxy Zoo's Hanny's Voorwerp); they cannot do it at this "
+                            "rate and latency.",
+                       "c": "Brokers pass alerts on to people too; the issue is volume and latency."},
+             explain="Volume times latency is beyond any crowd (Jurić et al. 2015)."),
+    Question("What can volunteers do that a CNN trained on Galaxy Zoo labels cannot?",
+             choices={"a": "classify faster", "b": "notice objects unlike anything in the training set",
+                      "c": "nothing"}, answer="b",
+             feedback={"a": "A CNN is ~20x faster than the model crowd even on one CPU.",
+                       "c": "Hanny's Voorwerp and the green peas were found by people."},
+             explain="ML scales the known; people (and anomaly detection) find the unknown."),
+])
