@@ -133,3 +133,47 @@ def test_notebook_structure(path: Path):
         assert not re.search(r"(?<![\w.])(/home/|/work/|/Users/|/root/|[A-Z]:\\\\)", src), (
             f"{path.name} cell {i}: absolute path"
         )
+
+
+# --------------------------------------------------------------------------- guides
+
+def test_instructors_guide_names_only_exercises_that_exist():
+    from coursekit.exercises import get_exercise
+
+    text = (ROOT / "INSTRUCTORS.md").read_text()
+    ids = set(re.findall(r"`((?:surveys|galaxies|photoz|gw|transits|symbolic|sbi|astro)\.[a-z0-9_]+)`", text))
+    assert len(ids) >= 8
+    missing = []
+    for ex_id in sorted(ids):
+        try:
+            get_exercise(ex_id)
+        except KeyError:
+            missing.append(ex_id)
+    assert not missing, f"INSTRUCTORS.md names exercises that do not exist: {missing}"
+
+
+def test_guides_state_study_times_and_the_student_edition():
+    readme = (ROOT / "README.md").read_text()
+    instructors = (ROOT / "INSTRUCTORS.md").read_text()
+    assert "## The student edition" in readme and "study" in readme.lower()
+    for nb in NOTEBOOKS:
+        assert f"| {nb.number} |" in instructors
+    assert "data import" in instructors and "data import" in readme
+
+
+def test_audit_counts_kinds_on_a_scratch_notebook(tmp_path):
+    import nbformat
+
+    from coursekit.course import audit_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x"), nbformat.v4.new_markdown_cell("# t\n**Time** Study: 1 h"),
+                nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION\n### STUDENT: answer = None\n"
+                                          "check('surveys.rubin_per_year', answer)"),
+                nbformat.v4.new_code_cell("check('surveys.coadd_depth', f)\ncheck('surveys.nope', 1)\nquiz('surveys')")]
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    r = audit_notebook(path)
+    assert r.value == ["surveys.rubin_per_year"] and r.function == ["surveys.coadd_depth"] and not r.effect
+    assert r.quiz and r.study_time and r.unknown == ["surveys.nope (KeyError)"]
+    assert r.missing_solutions == ["surveys.coadd_depth", "surveys.nope"] and not r.complete
