@@ -1,18 +1,20 @@
-"""Exercises for notebook 07 (simulation-based inference), checked by ``coursekit.exercises.check``."""
+"""Exercises of notebook 07 (simulation-based inference): value answers, the build-it band-power simulator,
+two experiments checked by the size and direction of their effect, and the quiz.
+
+Worked solutions live in the solved notebook (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from coursekit.exercises import Result, exercise
+from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
 
 
-@exercise("sbi.cosmic_variance", title="Cosmic variance of one band power", solution='''
-from coursekit.sbi.simulate import Survey
-s = Survey(volume=1e9, k_min=0.10, k_max=0.11, n_bins=1)   # 1 (Gpc/h)^3, one shell
-n_modes = s.n_modes[0]                                        # V (k2^3 - k1^3) / (6 pi^2)
-answer = float(np.sqrt(2 / n_modes))                          # sigma_P / P without shot noise
-''')
+@exercise("sbi.cosmic_variance", title="Cosmic variance of one band power", hints=(
+    "How many independent wave vectors fit in a thin shell of radius k and width dk in a box of volume V?",
+    "N = V 4 pi k^2 dk / (2 pi)^3 = V (k2^3 - k1^3) / (6 pi^2); k and -k are one real mode, so sigma_P/P = sqrt(2/N).",
+))
 def cosmic_variance(answer) -> Result:
     """Fractional error sigma_P / P of the band 0.10-0.11 h/Mpc in 1 (Gpc/h)^3, shot noise neglected."""
     value = float(answer)
@@ -28,11 +30,10 @@ def cosmic_variance(answer) -> Result:
                        "then sigma_P / P = sqrt(2 / N).")
 
 
-@exercise("sbi.volume_for_half_width", title="How much bigger must the survey be?", solution='''
-# Cosmic variance per band falls as 1/N_modes ~ 1/V, so posterior widths shrink as V^(-1/2):
-# halving the width needs four times the volume.
-answer = 4 * 1e8    # (Mpc/h)^3, starting from the fiducial 1e8
-''')
+@exercise("sbi.volume_for_half_width", title="How much bigger must the survey be?", hints=(
+    "How does the variance of one band power depend on the number of modes, and that on the volume?",
+    "Variance ~ 1/N_modes ~ 1/V, so widths ~ V^-1/2: what factor in V halves a width?",
+))
 def volume_for_half_width(answer) -> Result:
     """Volume (Mpc/h)^3 that halves the posterior widths of the fiducial 1e8 (Mpc/h)^3 survey."""
     value = float(answer)
@@ -45,10 +46,27 @@ def volume_for_half_width(answer) -> Result:
     return Result.fail("Each band's variance is 2P^2/N_modes with N_modes proportional to V: how do widths scale?")
 
 
-@exercise("sbi.read_coverage", title="Read a coverage curve", solution='''
-# The 68% regions contained the truth in only 55% of tests: the regions are too small.
-answer = "overconfident"
-''')
+@exercise("sbi.toy_exponent", title="What does the toy spectrum measure?", hints=(
+    "Write the toy P(k) = A sigma_8 Omega_m k^-2: which single number do all the band powers depend on?",
+    "The likelihood depends on sigma_8 Omega_m^alpha only; read alpha off the product.",
+))
+def toy_exponent(answer) -> Result:
+    """The exponent alpha of the combination sigma_8 Omega_m^alpha that the guide's toy spectrum measures."""
+    value = float(answer)
+    if abs(value - 1.0) < 0.05:
+        return Result.ok("Right: P = A sigma_8 Omega_m k^-2 depends on the product only (alpha = 1), so the posterior "
+                         "is a ridge sigma_8 Omega_m = const and neither parameter is measured alone.")
+    if abs(value - 0.5) < 0.05:
+        return Result.fail("0.5 is weak lensing's S_8 convention; the toy spectrum is linear in both parameters.")
+    if abs(value - 2.0) < 0.1:
+        return Result.fail("The toy spectrum is linear in sigma_8 (not sigma_8^2 as the real P(k) is).")
+    return Result.fail("Look at how P depends on sigma_8 and on Omega_m: both to the first power.")
+
+
+@exercise("sbi.read_coverage", title="Read a coverage curve", hints=(
+    "A 68% region should contain the truth in 68% of simulations. Here it does less often: too big or too small?",
+    "Regions that are too small claim more certainty than they have.",
+))
 def read_coverage(answer) -> Result:
     """A posterior whose 68% regions contain the truth in 55% of simulations is ... ?"""
     text = str(answer).strip().lower()
@@ -57,3 +75,127 @@ def read_coverage(answer) -> Result:
     if text == "underconfident":
         return Result.fail("Underconfident regions contain the truth MORE often than their level; here it is less.")
     return Result.fail("Answer with one word: 'overconfident' or 'underconfident'.")
+
+
+def _band_power_inputs(rng: np.random.Generator):
+    """One random test case for the build-it simulator: spectra, shells, a volume, a density, a seeded generator."""
+    n_bins = int(rng.integers(3, 13))
+    edges = np.sort(rng.uniform(0.01, 0.3, n_bins + 1))
+    edges[1:] = np.maximum(edges[1:], edges[:-1] + 0.003)  # no empty shells
+    power = rng.uniform(500.0, 3e4, (int(rng.integers(1, 5)), n_bins))
+    volume = float(10 ** rng.uniform(7, 10))
+    n_bar = float(10 ** rng.uniform(-4.5, -2.5))
+    return (power, edges, volume, n_bar, np.random.default_rng(int(rng.integers(1 << 31)))), {}
+
+
+function_exercise(
+    "sbi.band_power_simulator", title="Build the band-power simulator",
+    reference="coursekit.sbi.simulate:noisy_band_powers", make_inputs=_band_power_inputs, n_trials=5,
+    rtol=1e-9, atol=1e-9, hints=(
+        "Count the wave vectors in each shell from the edges and the volume, then the standard deviation of each band.",
+        "N_i = V (k_{i+1}^3 - k_i^3) / (6 pi^2); sigma_i = sqrt(2 / N_i) (P_i + 1/n_bar); "
+        "return power + sigma * rng.standard_normal(power.shape) (one draw, in that shape).",
+    ))
+
+
+effect_exercise(
+    "sbi.budget_pays", title="Do more simulations bring NPE closer to the exact posterior?", direction=+1,
+    min_sigma=2.0, value_range=(0.005, 0.5), what="C2ST(fewest simulations) - C2ST(most)", hints=(
+        "Train amortised NPE at a small and a large budget, several seeds each, and compare C2ST against the exact "
+        "posterior; the error comes from the spread over seeds.",
+        "result = experiment.simulation_budget(obs, exact, sizes=(300, 3000), sequential=False); "
+        "check(..., result.gain()).",
+    ))
+
+
+effect_exercise(
+    "sbi.outside_prior", title="What does NPE say about an observation made outside its prior?", direction=-1,
+    min_sigma=3.0, value_range=(-0.6, -0.02), what="posterior mean of sigma_8 - true sigma_8", hints=(
+        "Simulate an observation with sigma_8 = 1.15 (the prior stops at 1.0) and sample the trained NPE at it.",
+        "experiment.sigma8_offset(samples, obs_out) gives mean - truth with the posterior width as its error.",
+    ))
+
+
+quiz_questions("sbi", [
+    Question("The guide's toy spectrum P = A sigma_8 Omega_m k^-2 is observed with tiny errors. What does the "
+             "posterior look like?",
+             choices={"a": "a small ellipse around the truth", "b": "a thin ridge along sigma_8 Omega_m = const",
+                      "c": "the prior box, unchanged", "d": "two separate peaks"},
+             answer="b",
+             feedback={"a": "Only the product enters the spectrum: any (Omega_m, sigma_8) with the same product fits "
+                            "equally well.",
+                       "c": "The data do measure something: the product sigma_8 Omega_m.",
+                       "d": "The likelihood has one maximum along every line crossing the ridge."},
+             explain="The data fix the product only, so the posterior is the prior restricted to a thin ridge."),
+    Question("What breaks the toy's degeneracy in the realistic spectrum?",
+             choices={"a": "the amplitude sigma_8^2", "b": "the shape: turnover and BAO scale set by Omega_m h^2",
+                      "c": "shot noise", "d": "the prior box"},
+             answer="b",
+             feedback={"a": "The amplitude alone measures one combination; a second one needs the shape.",
+                       "c": "Shot noise is parameter-independent: it carries no information about Omega_m.",
+                       "d": "The prior truncates the ridge but does not measure anything."},
+             explain="The transfer function's shape depends on Omega_m h^2 and not on sigma_8, so shape and amplitude "
+                     "measure two different combinations."),
+    Question("With a free linear galaxy bias b, P_g = b^2 P. Which amplitude do the band powers measure?",
+             choices={"a": "sigma_8", "b": "b sigma_8", "c": "S_8 = sigma_8 (Omega_m/0.3)^0.5", "d": "b alone"},
+             answer="b",
+             feedback={"a": "b and sigma_8 enter only as the product b sigma_8: sigma_8 alone is lost to the bias.",
+                       "c": "S_8 is lensing's combination; here sigma_8 is degenerate with b, so S_8 is as poorly "
+                            "measured as sigma_8.",
+                       "d": "b alone is as degenerate as sigma_8."},
+             explain="The amplitude is (b sigma_8)^2: marginalising b leaves sigma_8 to the prior on b."),
+    Question("Amortised NPE trained once is used on a new observation. What does that cost?",
+             choices={"a": "a new training run", "b": "one pass of the network (plus sampling)",
+                      "c": "a new set of simulations", "d": "an MCMC run"},
+             answer="b",
+             feedback={"a": "That is sequential NPE, which is specific to one observation.",
+                       "c": "The simulations were all spent in training.",
+                       "d": "No likelihood is evaluated: the network gives the posterior directly."},
+             explain="Amortisation: the cost is paid once, in training."),
+    Question("When do sequential rounds pay most?",
+             choices={"a": "when the posterior is much narrower than the prior and simulations are expensive",
+                      "b": "when the posterior is about as wide as the prior",
+                      "c": "when you need posteriors for many observations",
+                      "d": "never: they are only faster"},
+             answer="a",
+             feedback={"b": "Then the prior already puts the simulations where the posterior is.",
+                       "c": "A sequential posterior is valid for one observation only; amortised NPE serves many.",
+                       "d": "They concentrate simulations where the posterior has mass; whether that wins depends on "
+                            "the problem, as the budget curve shows."},
+             explain="Focusing the simulations helps when most prior draws are wasted far from the posterior."),
+    Question("C2ST between NPE and exact samples is 0.62 ± 0.01, the floor (exact vs exact) 0.50 ± 0.01. "
+             "What do you conclude?",
+             choices={"a": "NPE is indistinguishable from the exact posterior",
+                      "b": "a classifier can tell them apart: NPE is measurably wrong",
+                      "c": "the exact posterior is wrong", "d": "nothing: C2ST has no error bar"},
+             answer="b",
+             feedback={"a": "0.62 is 8 standard errors above the floor.",
+                       "c": "The exact posterior is the reference; two exact sets give the floor of 0.5.",
+                       "d": "Every sample is classified once: the binomial error is about sqrt(0.25/n)."},
+             explain="0.12 above the floor with errors of 0.01: significant."),
+    Question("SBC ranks are uniform and the 68% coverage is 0.68, yet the true sigma_8 = 1.15 lies outside the "
+             "prior box [0.6, 1.0]. Is the posterior for that observation right?",
+             choices={"a": "yes: SBC and coverage passed",
+                      "b": "no: SBC and coverage average over the prior and cannot see an observation outside it",
+                      "c": "yes, if C2ST is 0.5", "d": "no, because the network is overconfident"},
+             answer="b",
+             feedback={"a": "They test the network over simulations from the prior, not this observation.",
+                       "c": "The exact posterior is also confined to the prior box: both are wrong about the truth.",
+                       "d": "The network can be perfectly calibrated over the prior and still be confined to it."},
+             explain="A posterior predictive check on the observation itself flags it."),
+    Question("Doubling the survey volume changes the posterior widths by what factor?",
+             answer=2 ** -0.5, rtol=0.03,
+             feedback=[(0.5, "That is what four times the volume does: widths scale as V^-1/2."),
+                       (2.0, "Bigger surveys give narrower posteriors, not wider.")],
+             explain="Band variances scale as 1/N_modes ~ 1/V, so widths scale as V^-1/2 = 0.707."),
+    Question("In the simulator, why is the variance of a band power 2 (P + 1/n_bar)^2 / N_modes and not "
+             "(P + 1/n_bar)^2 / N_modes?",
+             choices={"a": "k and -k are the same mode of a real field, so only half the wave vectors are independent",
+                      "b": "shot noise doubles the variance", "c": "a 2 from the two parameters",
+                      "d": "a convention of the fitting formula"},
+             answer="a",
+             feedback={"b": "Shot noise is the 1/n_bar inside the bracket.",
+                       "c": "The variance of the data does not depend on how many parameters we fit.",
+                       "d": "It is mode counting (Feldman, Kaiser & Peacock 1994), not the transfer function."},
+             explain="delta(-k) = delta(k)*: N_modes/2 independent complex modes, each giving an exponential power."),
+])

@@ -20,10 +20,11 @@ from coursekit.sbi.simulate import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from coursekit.sbi.inference import Calibration
-    from coursekit.sbi.reference import GridPosterior
+    from coursekit.sbi.baseline import GridPosterior
+    from coursekit.sbi.experiment import BudgetResult
+    from coursekit.sbi.metrics import Calibration
 
-__all__ = ["plot_band_powers", "plot_coverage", "plot_pair", "plot_sbc_ranks", "plot_widths_vs_volume"]
+__all__ = ["plot_band_powers", "plot_budget", "plot_coverage", "plot_pair", "plot_sbc_ranks", "plot_widths_vs_volume"]
 
 
 def plot_band_powers(
@@ -58,7 +59,9 @@ def plot_pair(
     Returns the (2, 2) array of Axes."""
     import matplotlib.pyplot as plt
 
-    samples = np.asarray(samples, dtype=float)
+    samples = np.asarray(samples, dtype=float)[:, :2]  # a third parameter (the bias) is marginalised
+    if reference is not None and reference.dim > 2:
+        reference = reference.marginal((0, 1))
     if axes is None:
         from coursekit.plotting import use_style
 
@@ -119,13 +122,14 @@ def plot_sbc_ranks(cal: Calibration, bins: int = 20, ax: Axes | None = None) -> 
 
     ax = get_ax(ax)
     n = len(cal.ranks)
+    labels = PARAM_LABELS + (r"$b$",)
     edges = np.linspace(0, cal.n_samples, bins + 1)
     lo, hi = binom.ppf([0.005, 0.995], n, 1 / bins)
     ax.axhspan(lo, hi, color="0.85", label="99% band if uniform")
     ax.axhline(n / bins, color="0.5", lw=1)
     for d in range(cal.ranks.shape[1]):
         ax.hist(cal.ranks[:, d], bins=edges, histtype="step", lw=1.5, color=f"C{d}",
-                label=f"{PARAM_LABELS[d]} (KS p = {cal.ks_pvals[d]:.2f})")
+                label=f"{labels[d]} (KS p = {cal.ks_pvals[d]:.2f})")
     ax.set_xlabel(f"rank of the truth among {cal.n_samples} posterior samples")
     ax.set_ylabel("number of tests")
     ax.set_title(f"SBC over {n} simulations")
@@ -170,4 +174,28 @@ def plot_widths_vs_volume(
     ax.set_ylabel("posterior standard deviation")
     ax.set_title(r"dotted: $\propto V^{-1/2}$")
     ax.legend(fontsize=7)
+    return ax
+
+
+def plot_budget(result: BudgetResult, ax: Axes | None = None) -> Axes:
+    """C2ST against the exact posterior versus the number of simulations: amortised and sequential NPE, the mean
+    over seeds with its standard error, every seed as a dot, and 0.5 (indistinguishable)."""
+    ax = get_ax(ax)
+    n = np.asarray(result.sizes, dtype=float)
+    for which, color, label in (("amortised", "C0", "amortised NPE"),
+                                ("sequential", "C1", f"sequential NPE ({result.rounds} rounds)")):
+        vals = getattr(result, which)
+        if np.all(np.isnan(vals)):
+            continue
+        curve = result.curve(which)
+        shift = 1.0 if which == "amortised" else 1.06  # side by side, not on top of each other
+        ax.errorbar(n * shift, [c.value for c in curve], yerr=[c.err for c in curve], fmt="o-", color=color,
+                    capsize=3, label=label)
+        for j in range(vals.shape[1]):
+            ax.plot(n * shift, vals[:, j], ".", color=color, alpha=0.4)
+    ax.axhline(0.5, color="0.5", ls="--", lw=1, label="indistinguishable (0.5)")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of simulations")
+    ax.set_ylabel("C2ST accuracy vs exact posterior")
+    ax.legend(fontsize=8)
     return ax

@@ -1,4 +1,4 @@
-"""Band-power simulator: the matter power spectrum measured in a survey volume.
+"""Band-power simulator: the matter (or galaxy) power spectrum measured in a survey volume.
 
 An observation is the shot-noise-subtracted power spectrum averaged in ``n_bins`` k-shells,
 ``x_i = P_i(theta) + sqrt(2 / N_i) (P_i(theta) + 1/n_bar) * eps_i`` with ``eps_i ~ N(0, 1)``:
@@ -6,8 +6,14 @@ Gaussian cosmic variance ``2 (P + 1/n_bar)^2 / N_modes`` per bin (Feldman, Kaise
 ApJ 426, 23; Tegmark 1997 for the mode counting), where ``N_modes = V 4 pi k^2 dk / (2 pi)^3``
 counts every wave vector in the shell (k and -k are the same real mode, hence the factor 2).
 
-Parameters ``theta = (Omega_m, sigma_8)``; the rest are fixed at Planck 2018 (:data:`PLANCK18`).
-The prior box is ``Omega_m in [0.1, 0.5]``, ``sigma_8 in [0.6, 1.0]``.
+Three inference problems share the survey and the noise model (:data:`PROBLEMS`):
+
+* ``"eh"`` (the default): ``theta = (Omega_m, sigma_8)``, the linear matter P(k) of Eisenstein & Hu (1998),
+  the rest fixed at Planck 2018 (:data:`PLANCK18`); prior box ``Omega_m in [0.1, 0.5]``, ``sigma_8 in [0.6, 1.0]``.
+* ``"toy"``: the same parameters and box with the guide's toy spectrum ``P = A sigma_8 Omega_m k^-2``: the data
+  measure only the product ``sigma_8 Omega_m``, so the posterior is a ridge.
+* ``"bias"``: ``theta = (Omega_m, sigma_8, b)``: galaxies with a linear bias ``b in [1, 2]`` (Kaiser 1984),
+  ``P_g = b^2 P``: the amplitude measures ``b sigma_8`` and ``b`` is a nuisance parameter to marginalise.
 
 :func:`grf_band_powers` realises the same statistics the slow way, as a Gaussian random field
 on a periodic grid measured with FFTs, to check the fast simulator against.
@@ -25,6 +31,10 @@ from coursekit.sbi.power import PLANCK18, FixedCosmology, linear_power
 
 __all__ = [
     "FIDUCIAL_SURVEY",
+    "PROBLEMS",
+    "TOY_AMPLITUDE",
+    "Problem",
+    "get_problem",
     "PARAM_LABELS",
     "PARAM_NAMES",
     "PLANCK18_THETA",
@@ -35,6 +45,7 @@ __all__ = [
     "band_power_sigma",
     "check_theta",
     "grf_band_powers",
+    "noisy_band_powers",
     "prior",
     "sample_prior",
     "simulate",
@@ -51,6 +62,63 @@ PLANCK18_THETA = np.array([0.315, 0.811])
 PLANCK18_ERR = np.array([0.007, 0.006])
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(4)
+
+#: Amplitude A of the guide's toy spectrum P = A sigma_8 Omega_m k^-2, in (Mpc/h)^3 (h/Mpc)^2: chosen so that at
+#: Planck 2018 it equals the Eisenstein & Hu spectrum near k = 0.1 h/Mpc (same signal-to-noise as the real problem).
+TOY_AMPLITUDE = 220.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One inference problem: which spectrum the band powers follow, its parameters and their uniform prior box.
+
+    name: key in :data:`PROBLEMS`; param_names, labels: per parameter (plain and LaTeX); low, high: the prior box;
+    fiducial: the parameters of the course's observation; description: one line.
+    """
+
+    name: str
+    param_names: tuple[str, ...]
+    labels: tuple[str, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    fiducial: tuple[float, ...]
+    description: str
+
+    @property
+    def dim(self) -> int:
+        return len(self.param_names)
+
+    @property
+    def low_array(self) -> np.ndarray:
+        return np.asarray(self.low, dtype=float)
+
+    @property
+    def high_array(self) -> np.ndarray:
+        return np.asarray(self.high, dtype=float)
+
+    def box_text(self) -> str:
+        return ", ".join(f"{n} in [{lo}, {hi}]" for n, lo, hi in zip(self.param_names, self.low, self.high))
+
+
+#: The three problems of the lesson (see the module docstring).
+PROBLEMS: dict[str, Problem] = {
+    "eh": Problem("eh", ("Omega_m", "sigma_8"), (r"$\Omega_m$", r"$\sigma_8$"), (0.1, 0.6), (0.5, 1.0),
+                  (0.315, 0.811), "matter P(k), Eisenstein & Hu (1998) transfer function, normalised to sigma_8"),
+    "toy": Problem("toy", ("Omega_m", "sigma_8"), (r"$\Omega_m$", r"$\sigma_8$"), (0.1, 0.6), (0.5, 1.0),
+                   (0.315, 0.811), "the guide's toy P(k) = A sigma_8 Omega_m k^-2 (only the product is measured)"),
+    "bias": Problem("bias", ("Omega_m", "sigma_8", "b"), (r"$\Omega_m$", r"$\sigma_8$", r"$b$"),
+                    (0.1, 0.6, 1.0), (0.5, 1.0, 2.0), (0.315, 0.811, 1.5),
+                    "galaxy P_g(k) = b^2 P(k) with a free linear bias b (a nuisance parameter)"),
+}
+
+
+def get_problem(problem: str | Problem = "eh") -> Problem:
+    """The :class:`Problem` called ``problem`` (``"eh"``, ``"toy"`` or ``"bias"``), or ``problem`` itself."""
+    if isinstance(problem, Problem):
+        return problem
+    if problem not in PROBLEMS:
+        raise ValueError(f"unknown problem {problem!r}: use one of {', '.join(PROBLEMS)}")
+    return PROBLEMS[problem]
 
 
 @dataclass(frozen=True)
@@ -114,41 +182,61 @@ class Survey:
 FIDUCIAL_SURVEY = Survey()
 
 
-def check_theta(theta: Any, *, low: np.ndarray = PRIOR_LOW, high: np.ndarray = PRIOR_HIGH) -> np.ndarray:
-    """Return ``theta`` as a float64 (n, 2) array, or raise ValueError (shape, NaN, outside the prior box)."""
+def check_theta(theta: Any, *, low: Any = None, high: Any = None, problem: str | Problem = "eh") -> np.ndarray:
+    """Return ``theta`` as a float64 (n, d) array, or raise ValueError (shape, NaN, outside the prior box).
+
+    d is the problem's number of parameters; ``low``/``high`` override its prior box.
+    """
+    prob = get_problem(problem)
+    low = prob.low_array if low is None else np.asarray(low, dtype=float)
+    high = prob.high_array if high is None else np.asarray(high, dtype=float)
     if hasattr(theta, "detach"):
         theta = theta.detach().cpu().numpy()
     arr = np.asarray(theta, dtype=float)
     if arr.ndim == 1:
         arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(
-            f"theta must have shape (2,) or (n, 2) = (Omega_m, sigma_8), got {np.shape(theta)}"
-        )
+    names = ", ".join(prob.param_names)
+    if arr.ndim != 2 or arr.shape[1] != prob.dim:
+        raise ValueError(f"theta must have shape ({prob.dim},) or (n, {prob.dim}) = ({names}), got {np.shape(theta)}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("theta contains NaN or infinite values")
     outside = np.any((arr < low) | (arr > high), axis=1)
     if outside.any():
         i = int(np.argmax(outside))
+        box = ", ".join(f"{n} in [{lo:g}, {hi:g}]" for n, lo, hi in zip(prob.param_names, low, high))
+        first = ", ".join(f"{v:.4g}" for v in arr[i])
         raise ValueError(
-            f"{int(outside.sum())} parameter set(s) lie outside the prior box "
-            f"Omega_m in [{low[0]}, {high[0]}], sigma_8 in [{low[1]}, {high[1]}] "
-            f"(first: ({arr[i, 0]:.4g}, {arr[i, 1]:.4g})); draw theta from prior() or clip it"
+            f"{int(outside.sum())} parameter set(s) lie outside the prior box {box} "
+            f"(first: ({first})); draw theta from prior() or clip it"
         )
     return arr
 
 
+def toy_band_factor(survey: Survey) -> np.ndarray:
+    """(n_bins,) k^-2 averaged over each shell with weight k^2: 3 / (k1^2 + k1 k2 + k2^2), in (Mpc/h)^2."""
+    lo, hi = survey.k_edges[:-1], survey.k_edges[1:]
+    return 3.0 / (lo**2 + lo * hi + hi**2)
+
+
 def band_power_model(
-    theta: Any, survey: Survey = FIDUCIAL_SURVEY, *, check: bool = True, exact: bool = False
+    theta: Any, survey: Survey = FIDUCIAL_SURVEY, *, check: bool = True, exact: bool = False,
+    problem: str | Problem = "eh",
 ) -> np.ndarray:
     """Expected band powers: P(k) averaged over each k-shell with weight k^2 (4-point Gauss-Legendre).
 
-    theta: (2,) or (n, 2) (Omega_m, sigma_8). Returns (n, n_bins) in (Mpc/h)^3.
+    theta: (d,) or (n, d) parameters of ``problem`` (d = 2 for "eh" and "toy", 3 for "bias").
+    Returns (n, n_bins) in (Mpc/h)^3.
     P scales as sigma_8^2 times a shape that depends on Omega_m alone; by default that shape is read
     from a cubic spline in ln Omega_m tabulated once per survey (relative error < 1e-6, tested),
     which makes the simulator ~100x faster; ``exact=True`` evaluates Eisenstein & Hu directly.
+    The toy problem is A sigma_8 Omega_m <k^-2>; the bias problem b^2 times the matter band powers.
     """
-    arr = check_theta(theta) if check else np.atleast_2d(np.asarray(theta, dtype=float))
+    prob = get_problem(problem)
+    arr = check_theta(theta, problem=prob) if check else np.atleast_2d(np.asarray(theta, dtype=float))
+    if prob.name == "toy":
+        return TOY_AMPLITUDE * (arr[:, 0] * arr[:, 1])[:, None] * toy_band_factor(survey)[None, :]
+    if prob.name == "bias":
+        return arr[:, 2:3] ** 2 * band_power_model(arr[:, :2], survey, check=False, exact=exact)
     if not exact and np.all((arr[:, 0] >= _SHAPE_RANGE[0]) & (arr[:, 0] <= _SHAPE_RANGE[1])):
         return arr[:, 1:2] ** 2 * np.exp(_band_shape_spline(survey)(np.log(arr[:, 0])))
     k, w = survey._quadrature
@@ -174,6 +262,32 @@ def band_power_sigma(model: np.ndarray, survey: Survey = FIDUCIAL_SURVEY) -> np.
     return np.sqrt(2.0 / survey.n_modes) * (model + survey.shot_noise)
 
 
+def noisy_band_powers(
+    power: np.ndarray, k_edges: np.ndarray, volume: float, n_bar: float, rng: np.random.Generator
+) -> np.ndarray:
+    """One measurement of each band power: Gaussian cosmic variance plus shot noise (Feldman, Kaiser & Peacock 1994).
+
+    Parameters
+    ----------
+    power: (n, n_bins) expected band powers P_i in (Mpc/h)^3.
+    k_edges: (n_bins + 1,) shell edges in h/Mpc.
+    volume: survey volume V in (Mpc/h)^3; n_bar: number density in (h/Mpc)^3.
+    rng: the generator; one ``standard_normal(power.shape)`` draw is used.
+
+    Returns
+    -------
+    (n, n_bins) ``P_i + sqrt(2 / N_i) (P_i + 1/n_bar) eps_i``, where N_i = V (k2^3 - k1^3) / (6 pi^2) counts the
+    wave vectors in shell i (k and -k are one real mode: hence the 2).
+    """
+    power = np.asarray(power, dtype=float)
+    k_edges = np.asarray(k_edges, dtype=float)
+    if k_edges.ndim != 1 or power.shape[-1] != len(k_edges) - 1:
+        raise ValueError(f"power has {power.shape[-1]} bins but k_edges {k_edges.shape} defines {len(k_edges) - 1}")
+    n_modes = volume * (k_edges[1:] ** 3 - k_edges[:-1] ** 3) / (6 * np.pi**2)
+    sigma = np.sqrt(2.0 / n_modes) * (power + 1.0 / n_bar)
+    return power + sigma * rng.standard_normal(power.shape)
+
+
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
@@ -182,25 +296,28 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def simulate(theta: Any, seed: int | np.random.Generator, survey: Survey = FIDUCIAL_SURVEY) -> Any:
+def simulate(
+    theta: Any, seed: int | np.random.Generator, survey: Survey = FIDUCIAL_SURVEY, problem: str | Problem = "eh",
+) -> Any:
     """Simulate shot-noise-subtracted band powers for one or many parameter sets.
 
     Parameters
     ----------
-    theta: (2,) or (n, 2) (Omega_m, sigma_8), NumPy or torch; must lie inside the prior box.
+    theta: (d,) or (n, d) parameters of ``problem``, NumPy or torch; must lie inside its prior box.
     seed: int or ``numpy.random.Generator`` (required: nothing reads global random state).
     survey: volume, number density and k-bins.
+    problem: "eh" (default), "toy" or "bias" (see :data:`PROBLEMS`).
 
     Returns
     -------
     (n_bins,) or (n, n_bins) band powers in (Mpc/h)^3; a float32 torch tensor if ``theta`` was one.
+    Each is ``P + sqrt(2 / N_modes) (P + 1/n_bar) eps`` with ``eps ~ N(0, 1)``.
     """
     is_torch = hasattr(theta, "detach")
     single = np.ndim(theta.detach().cpu().numpy() if is_torch else theta) == 1
-    arr = check_theta(theta)
-    rng = _rng(seed)
-    mean = band_power_model(arr, survey, check=False)
-    x = mean + band_power_sigma(mean, survey) * rng.standard_normal(mean.shape)
+    arr = check_theta(theta, problem=problem)
+    mean = band_power_model(arr, survey, check=False, problem=problem)
+    x = noisy_band_powers(mean, survey.k_edges, survey.volume, survey.n_bar, _rng(seed))
     if single:
         x = x[0]
     if is_torch:
@@ -210,29 +327,34 @@ def simulate(theta: Any, seed: int | np.random.Generator, survey: Survey = FIDUC
     return x
 
 
-def prior(low: Any = PRIOR_LOW, high: Any = PRIOR_HIGH, device: str = "cpu"):
-    """The uniform prior box as an sbi ``BoxUniform`` over (Omega_m, sigma_8)."""
+def prior(low: Any = None, high: Any = None, device: str = "cpu", problem: str | Problem = "eh"):
+    """The uniform prior box of ``problem`` (or ``low``/``high``) as an sbi ``BoxUniform``."""
     import torch
     from sbi.utils import BoxUniform
 
+    prob = get_problem(problem)
+    low = prob.low_array if low is None else low
+    high = prob.high_array if high is None else high
     lo = torch.as_tensor(np.asarray(low, dtype=float), dtype=torch.float32)
     hi = torch.as_tensor(np.asarray(high, dtype=float), dtype=torch.float32)
-    if lo.shape != (2,) or hi.shape != (2,) or not bool(torch.all(hi > lo)):
-        raise ValueError(f"prior bounds must be two (2,) arrays with high > low, got {low}, {high}")
+    if lo.shape != (prob.dim,) or hi.shape != (prob.dim,) or not bool(torch.all(hi > lo)):
+        raise ValueError(f"prior bounds must be two ({prob.dim},) arrays with high > low, got {low}, {high}")
     return BoxUniform(low=lo, high=hi, device=device)
 
 
-def sample_prior(n: int, seed: int | np.random.Generator) -> np.ndarray:
-    """(n, 2) draws from the uniform prior box, in NumPy (no torch needed)."""
-    return _rng(seed).uniform(PRIOR_LOW, PRIOR_HIGH, size=(n, 2))
+def sample_prior(n: int, seed: int | np.random.Generator, problem: str | Problem = "eh") -> np.ndarray:
+    """(n, d) draws from the problem's uniform prior box, in NumPy (no torch needed)."""
+    prob = get_problem(problem)
+    return _rng(seed).uniform(prob.low_array, prob.high_array, size=(n, prob.dim))
 
 
-def simulate_dataset(n: int = 20000, seed: int = 0, volume: float = FIDUCIAL_SURVEY.volume) -> dict[str, np.ndarray]:
-    """Training set for NPE: ``{"theta": (n, 2), "x": (n, n_bins), "k": (n_bins,)}`` (the manifest's generator)."""
+def simulate_dataset(n: int = 20000, seed: int = 0, volume: float = FIDUCIAL_SURVEY.volume,
+                     problem: str = "eh") -> dict[str, np.ndarray]:
+    """Training set for NPE: ``{"theta": (n, d), "x": (n, n_bins), "k": (n_bins,)}`` (the manifest's generator)."""
     rng = np.random.default_rng(seed)
     survey = FIDUCIAL_SURVEY.with_volume(volume)
-    theta = sample_prior(n, rng)
-    return {"theta": theta, "x": simulate(theta, rng, survey), "k": survey.k_eff}
+    theta = sample_prior(n, rng, problem)
+    return {"theta": theta, "x": simulate(theta, rng, survey, problem), "k": survey.k_eff}
 
 
 def grf_band_powers(

@@ -1,4 +1,4 @@
-"""coursekit.sbi.simulate and coursekit.sbi.reference: shapes, statistics, errors, the exact posterior."""
+"""coursekit.sbi.simulate: shapes, statistics, errors, the three problems and the noise model."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ import numpy as np
 import pytest
 
 from coursekit.sbi.power import linear_power
-from coursekit.sbi.reference import log_likelihood, reference_posterior
 from coursekit.sbi.simulate import (
     FIDUCIAL_SURVEY,
     PLANCK18_THETA,
     PRIOR_HIGH,
     PRIOR_LOW,
+    PROBLEMS,
+    TOY_AMPLITUDE,
     Survey,
     band_power_model,
     band_power_sigma,
     check_theta,
+    get_problem,
     grf_band_powers,
+    noisy_band_powers,
     prior,
     sample_prior,
     simulate,
@@ -127,48 +130,58 @@ def test_grf_on_a_grid_reproduces_band_power_statistics():
         grf_band_powers(PLANCK18_THETA, 0, s, n_mesh=8)
 
 
-def test_reference_posterior_recovers_truth_and_is_normalised():
+def test_noisy_band_powers_by_hand():
+    """sigma_i = sqrt(2 / N_i) (P_i + 1/n_bar) with N_i = V (k2^3 - k1^3) / (6 pi^2), one standard-normal draw."""
+    edges = np.array([0.1, 0.2])
+    n_modes = 1e9 * (0.2**3 - 0.1**3) / (6 * np.pi**2)  # 37,620 wave vectors
+    power = np.array([[1000.0]])
+    eps = np.random.default_rng(3).standard_normal((1, 1))
+    got = noisy_band_powers(power, edges, 1e9, 1e-3, np.random.default_rng(3))
+    assert got[0, 0] == pytest.approx(1000.0 + np.sqrt(2 / n_modes) * (1000.0 + 1000.0) * eps[0, 0])
+    with pytest.raises(ValueError, match="bins"):
+        noisy_band_powers(np.ones((1, 3)), edges, 1e9, 1e-3, np.random.default_rng(0))
+
+
+def test_simulate_is_noisy_band_powers_of_the_model():
+    theta = sample_prior(5, 1)
     s = FIDUCIAL_SURVEY
-    x = band_power_model(PLANCK18_THETA, s)[0]  # noiseless observation: the posterior peaks at the truth
-    post = reference_posterior(x, s)
-    assert post.prob.sum() == pytest.approx(1.0)
-    np.testing.assert_allclose(post.mean(), PLANCK18_THETA, atol=0.5 * post.std().max())
-    samples = post.sample(4000, 0)
-    np.testing.assert_allclose(samples.mean(0), post.mean(), atol=0.1 * post.std().max())
-    np.testing.assert_allclose(samples.std(0), post.std(), rtol=0.1)
-    assert post.levels((0.95, 0.68))[0] < post.levels((0.95, 0.68))[1]
+    expected = noisy_band_powers(band_power_model(theta, s), s.k_edges, s.volume, s.n_bar, np.random.default_rng(4))
+    np.testing.assert_array_equal(simulate(theta, 4, s), expected)
 
 
-def test_reference_width_shrinks_as_one_over_sqrt_volume():
-    widths = []
-    for v in (1e8, 1e9):
-        s = FIDUCIAL_SURVEY.with_volume(v)
-        widths.append(reference_posterior(band_power_model(PLANCK18_THETA, s)[0], s).std())
-    ratio = widths[0] / widths[1]
-    np.testing.assert_allclose(ratio, np.sqrt(10), rtol=0.15)
+def test_toy_spectrum_measures_only_the_product():
+    """The guide's toy P = A sigma_8 Omega_m k^-2: two parameter sets with the same product give the same data."""
+    s = FIDUCIAL_SURVEY
+    a = band_power_model([0.2, 0.9], s, problem="toy")
+    b = band_power_model([0.3, 0.6], s, problem="toy")
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_array_equal(simulate([0.2, 0.9], 5, s, "toy"), simulate([0.3, 0.6], 5, s, "toy"))
+    # one shell by hand: k^-2 averaged with weight k^2 over [k1, k2] is 3 / (k1^2 + k1 k2 + k2^2)
+    one = Survey(k_min=0.1, k_max=0.2, n_bins=1)
+    expected = TOY_AMPLITUDE * 0.06 * 3 / (0.01 + 0.02 + 0.04)
+    assert band_power_model([0.1, 0.6], one, problem="toy")[0, 0] == pytest.approx(expected)
 
 
-def test_log_likelihood_matches_hand_gaussian():
-    s = Survey(n_bins=2)
-    theta = np.array([[0.3, 0.8]])
-    model = band_power_model(theta, s)[0]
-    sig = band_power_sigma(model, s)
-    x = model + sig * np.array([1.0, -2.0])
-    expected = -0.5 * (1 + 4) - 0.5 * np.sum(np.log(2 * np.pi * sig**2))
-    assert log_likelihood(theta, x, s)[0] == pytest.approx(expected)
-    with pytest.raises(ValueError, match="x_obs must have shape"):
-        reference_posterior(np.ones(5), s)
+def test_bias_problem_is_b_squared_times_matter():
+    s = FIDUCIAL_SURVEY
+    gal = band_power_model([0.3, 0.8, 1.7], s, problem="bias")
+    np.testing.assert_allclose(gal, 1.7**2 * band_power_model([0.3, 0.8], s), rtol=1e-12)
+    # only b sigma_8 enters
+    np.testing.assert_allclose(band_power_model([0.3, 0.68, 2.0], s, problem="bias"),
+                               band_power_model([0.3, 0.8, 1.7], s, problem="bias"), rtol=1e-12)
+    x = simulate(sample_prior(7, 0, "bias"), 1, s, "bias")
+    assert x.shape == (7, s.n_bins)
 
 
-
-def test_emcee_agrees_with_the_grid_posterior():
-    x = simulate(PLANCK18_THETA, 7)
-    grid = reference_posterior(x)
-    from coursekit.sbi.reference import mcmc_posterior
-
-    chain = mcmc_posterior(x, n_walkers=24, n_steps=1500, burn=300, seed=1)
-    assert chain.shape == (24 * 1200, 2)
-    np.testing.assert_allclose(chain.mean(0), grid.mean(), atol=0.1 * grid.std().max())
-    np.testing.assert_allclose(chain.std(0), grid.std(), rtol=0.08)
-    with pytest.raises(ValueError, match="burn"):
-        mcmc_posterior(x, n_steps=10, burn=10)
+def test_problems_have_consistent_boxes():
+    for name, prob in PROBLEMS.items():
+        assert get_problem(name) is prob and prob.dim == len(prob.labels) == len(prob.low) == len(prob.fiducial)
+        assert np.all(prob.low_array < prob.fiducial) and np.all(prob.fiducial < prob.high_array)
+        th = sample_prior(500, 0, name)
+        assert th.shape == (500, prob.dim) and np.all(th >= prob.low_array) and np.all(th <= prob.high_array)
+    with pytest.raises(ValueError, match="unknown problem"):
+        get_problem("lensing")
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        check_theta([0.3, 0.8], problem="bias")
+    with pytest.raises(ValueError, match="outside the prior box.*b in \\[1, 2\\]"):
+        check_theta([0.3, 0.8, 2.5], problem="bias")
