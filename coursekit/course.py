@@ -101,12 +101,13 @@ class NotebookAudit:
     study_time: bool = False
     missing_solutions: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    plain_text_solutions: list[str] = field(default_factory=list)   # `solution=` text inside the package
 
     @property
     def complete(self) -> bool:
         """Asks the student to write code, run an experiment and answer a quiz, with every solution stored."""
         return bool(self.function and self.effect and self.quiz and self.study_time
-                    and not self.missing_solutions and not self.unknown)
+                    and not self.missing_solutions and not self.unknown and not self.plain_text_solutions)
 
 
 def audit_notebook(path: Path) -> NotebookAudit:
@@ -120,11 +121,13 @@ def audit_notebook(path: Path) -> NotebookAudit:
     ids = sorted(set(_CHECK.findall(text)))
     for ex_id in ids:
         try:
-            kind = get_exercise(ex_id).kind
+            ex = get_exercise(ex_id)
         except Exception as exc:  # an unknown id, or a topic whose exercises module does not import
             result.unknown.append(f"{ex_id} ({type(exc).__name__})")
             continue
-        getattr(result, kind).append(ex_id)
+        getattr(result, ex.kind).append(ex_id)
+        if ex.solution:
+            result.plain_text_solutions.append(ex_id)
     result.quiz = bool(_QUIZ.search(text))
     result.widget = "explore(" in text or "ipywidgets" in text
     header = "".join(nb["cells"][1]["source"]) if len(nb["cells"]) > 1 else ""
@@ -141,11 +144,11 @@ def audit(folder: Path | None = None) -> list[NotebookAudit]:
 
 
 def audit_markdown(rows: list[NotebookAudit]) -> str:
-    lines = ["| notebook | value | build-it | experiment | quiz | widget | study time | missing solutions | complete |",
-             "|---|---:|---:|---:|---|---|---|---|---|"]
+    lines = ["| notebook | value | build-it | experiment | quiz | widget | study time | missing solutions "
+             "| plain-text solutions in the package | complete |", "|---|---:|---:|---:|---|---|---|---|---|---|"]
     for r in rows:
         yn = {True: "yes", False: "no"}
         lines.append(f"| {r.notebook} | {len(r.value)} | {len(r.function)} | {len(r.effect)} | {yn[r.quiz]} | "
                      f"{yn[r.widget]} | {yn[r.study_time]} | {', '.join(r.missing_solutions + r.unknown) or '-'} | "
-                     f"{yn[r.complete]} |")
+                     f"{', '.join(r.plain_text_solutions) or '-'} | {yn[r.complete]} |")
     return "\n".join(lines)

@@ -197,3 +197,31 @@ def test_existing_value_exercises_still_work():
     assert "Not attempted" in evaluate("testtopic.value", None).message
     with pytest.raises(KeyError, match="unknown exercise"):
         evaluate("testtopic.nope", 1)
+
+
+def test_interactive_quiz_form_grades_on_click(capsys):
+    pytest.importorskip("ipywidgets")
+    import ipywidgets as widgets
+
+    shown = []
+    import IPython.display
+
+    orig = IPython.display.display
+    IPython.display.display = lambda w: shown.append(w)
+    try:
+        ex._interactive_quiz("testtopic", ex.get_quiz("testtopic"))
+    finally:
+        IPython.display.display = orig
+    form = shown[0]
+    rows, button, out = form.children[:-2], form.children[-2], form.children[-1]
+    rows[0].children[1].value = "b"
+    rows[1].children[1].value = "2"
+    assert isinstance(button, widgets.Button) and isinstance(out, widgets.Output)
+    button.click()
+    assert grade_quiz("testtopic", ["b", "2"]).score == 2
+
+
+def test_packaged_solutions_are_read_from_the_installed_package():
+    sols = ex.packaged_solutions("surveys")
+    assert "1.25" in sols["surveys.coadd_depth"] and "measure_throughput" in sols["surveys.size_scaling"]
+    assert ex.packaged_solutions("no_such_topic") == {}
