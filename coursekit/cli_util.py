@@ -115,7 +115,8 @@ def error_line(exc: BaseException) -> str:
         msg = msg[:597] + "..."
     if isinstance(exc, EXPECTED_ERRORS):
         return msg
-    return f"unexpected {type(exc).__name__}: {msg} (run again with --debug for the traceback, and report it)"
+    kind = type(exc).__qualname__ if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return f"unexpected {kind}: {msg} (run again with --debug for the traceback, and report it)"
 
 
 def pop_debug_flag(argv: list[str]) -> tuple[list[str], bool]:

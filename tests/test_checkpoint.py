@@ -88,7 +88,7 @@ def test_refuses_a_truncated_file(tmp_path):
         load_model(path, topic="gw")
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, not a model\n"])
+@pytest.mark.parametrize("content", [b"", b"hello, not a model\n", b"junk", b"PK\x03\x04" + bytes(100)])
 def test_refuses_a_non_checkpoint(tmp_path, content):
     path = tmp_path / "m.pt"
     path.write_bytes(content)

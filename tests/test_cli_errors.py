@@ -43,7 +43,9 @@ def _toy_parser(exc: BaseException | None):
         (FileNotFoundError(2, "No such file or directory", "m.pt"), "error: m.pt: No such file or directory"),
         (KeyError("unknown data set 'foo'; see data list"), "error: unknown data set 'foo'; see data list"),
         (RuntimeError("first line\n  second line"), "error: first line second line"),
-        (_Bug("oops"), "error: unexpected _Bug: oops (run again with --debug for the traceback, and report it)"),
+        (_Bug("oops"),
+         f"error: unexpected {__name__}._Bug: oops (run again with --debug for the traceback, and report it)"),
+        (TypeError("bad"), "error: unexpected TypeError: bad (run again with --debug for the traceback, and report it)"),
     ],
 )
 def test_every_error_is_one_line(monkeypatch, capsys, exc, expected):
