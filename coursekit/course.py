@@ -34,7 +34,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("01", "01_data_tsunami.ipynb", "The data tsunami",
              "survey data rates with astropy units; a lower bound vs an estimate; designing a survey (sliders); "
              "environment check",
-             "ResNet18 throughput measured live", "volunteer classification (Galaxy Zoo)", 1, 1, "no", "surveys",
+             "ResNet18 throughput measured live", "volunteer classification (Galaxy Zoo)", 1, 2, "no", "surveys",
              1.0, "36-57 s"),
     Notebook("02", "02_galaxy_morphology.ipynb", "Galaxy morphology with CNNs",
              "a ResNet18 trained from scratch in reduced mode (ImageNet weights in full mode), rotation augmentation, "

@@ -27,8 +27,8 @@ class Config:
 
 #: About 10 s on a busy 2-core CPU.
 REDUCED = Config()
-#: Longer timings, more repeats: a tighter throughput (about a minute on a laptop CPU, seconds on a GPU).
-FULL = Config(n_images=512, batch_size=64, n_repeats=8)
+#: Longer timings, more repeats: a tighter throughput (~1-2 min on a 2-core CPU, seconds on a GPU).
+FULL = Config(n_images=256, batch_size=64, n_repeats=5)
 
 
 def get_config(mode: str | None = None) -> Config:

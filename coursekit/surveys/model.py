@@ -46,8 +46,9 @@ def measure_throughput(n_images: int = 256, size: int = 64, batch_size: int = 64
     ``batch_size``, after one warm-up batch; eval mode, no gradients.
     """
     import torch
+    from tqdm.auto import tqdm
 
-    from coursekit.config import get_device
+    from coursekit.config import get_device, show_progress
 
     if min(n_images, size, batch_size, n_repeats) < 1:
         raise ValueError("n_images, size, batch_size and n_repeats must all be >= 1")
@@ -57,7 +58,9 @@ def measure_throughput(n_images: int = 256, size: int = 64, batch_size: int = 64
     x = torch.randn(batch_size, 3, size, size, generator=gen).to(device)
     with torch.inference_mode():
         model(x)  # warm-up
-        rates = [_time_once(model, x, n_images, device) for _ in range(n_repeats)]
+        rates = [_time_once(model, x, n_images, device)
+                 for _ in tqdm(range(n_repeats), desc=f"timing {arch} at {size} px", unit="timing",
+                               disable=not show_progress(), leave=False)]
     mean = statistics.fmean(rates)
     err = statistics.stdev(rates) / len(rates) ** 0.5 if len(rates) > 1 else 0.0
     return Measurement(mean, err, "1/s")
