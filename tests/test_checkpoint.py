@@ -132,3 +132,27 @@ def test_overwrite_is_atomic_and_readable(tmp_path):
     save_model(path, topic="gw", state_dict={"w": torch.ones(3)})
     assert torch.equal(load_model(path, topic="gw").state_dict["w"], torch.ones(3))
     assert sorted(os.listdir(path.parent)) == ["m.pt"]
+
+
+def test_damaged_files_either_refuse_or_load_unchanged(tmp_path):
+    """Truncations and bit flips anywhere in the file: never another exception, never different weights."""
+    import random
+
+    path = save_model(tmp_path / "m.pt", topic="gw", state_dict=_model().state_dict(), config={"width": 8})
+    raw, ref = path.read_bytes(), load_model(path, topic="gw")
+    rng = random.Random(0)
+    refused = 0
+    for trial in range(80):
+        damaged = bytearray(raw[: rng.randrange(len(raw))] if trial < 20 else raw)
+        if trial >= 20:
+            for _ in range(rng.randrange(1, 4)):
+                damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(damaged))
+        try:
+            ck = load_model(path, topic="gw")
+        except ModelFileError:
+            refused += 1
+            continue
+        assert ck.config == ref.config and set(ck.state_dict) == set(ref.state_dict)
+        assert all(torch.equal(ck.state_dict[k], v) for k, v in ref.state_dict.items())
+    assert refused >= 40  # most damage is caught; the rest hit bytes torch never reads (zip padding, ids)
