@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.transits.evaluate import breakdown, classification_metrics, recall_at_precision, roc_curve
+from coursekit.transits.metrics import breakdown, classification_metrics, recall_at_precision, roc_curve
 from coursekit.transits.model import (
     CNNConfig,
     TransitCNN,
@@ -78,15 +78,40 @@ def test_training_separates_box_from_v_shapes(rng, tmp_path):
                                    progress=False)
     assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
     p = predict_proba(model, val)
-    assert classification_metrics(val.label, p)["auc"] > 0.95
+    assert classification_metrics(val.label, p).auc.value > 0.95
     path = tmp_path / "cnn.pt"
-    save_model(model, path)
+    save_model(model, path, extra={"epochs": hist.epochs})
     again = load_model(path)
     np.testing.assert_allclose(predict_proba(again, val), p, atol=1e-6)
     np.testing.assert_allclose(score_views(again, val.global_view, val.local_view), p, atol=1e-6)
+
+
+def test_model_files_are_checked(rng, tmp_path):
+    """Model files go through coursekit.checkpoint: junk, another topic's file and a changed file are refused."""
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import save_model as save_any
+
+    model = TransitCNN(("global", "local"), TINY)
     (tmp_path / "junk.pt").write_text("not a checkpoint")
-    with pytest.raises(ValueError, match="not a transit-classifier checkpoint"):
+    with pytest.raises(ModelFileError, match="junk.pt"):
         load_model(tmp_path / "junk.pt")
+    save_any(tmp_path / "gw.pt", topic="gw", state_dict=model.state_dict(), config={})
+    with pytest.raises(ModelFileError, match="gw.pt"):
+        load_model(tmp_path / "gw.pt")
+    save_any(tmp_path / "odd.pt", topic="transits", state_dict=model.state_dict(), config={"views": ["global"]})
+    with pytest.raises(ModelFileError, match="odd.pt"):
+        load_model(tmp_path / "odd.pt")
+
+
+@pytest.mark.parametrize("kwargs", [{"epochs": 0}, {"epochs": -1}, {"batch_size": 0}])
+def test_impossible_training_sizes_are_refused(rng, kwargs):
+    """Round one's `--epochs 0` saved an untrained model and printed an AUC: now it is refused."""
+    data = _toy(16, rng)
+    with pytest.raises(ValueError, match="positive integer"):
+        train_classifier(data, data, config=TINY, progress=False, **kwargs)
+    one_class = data.subset(np.flatnonzero(data.label == 1))
+    with pytest.raises(ValueError, match="one class"):
+        train_classifier(one_class, data, config=TINY, progress=False)
 
 
 def test_metrics_by_hand():
@@ -94,9 +119,10 @@ def test_metrics_by_hand():
     score = np.array([0.9, 0.6, 0.7, 0.1, 0.4, 0.2])
     m = classification_metrics(label, score, threshold=0.5)
     # pairs (pos, neg) ordered correctly: 0.9>all 3, 0.6>0.1,0.2 (2), 0.4>0.1,0.2 (2) -> 7/9
-    assert m["auc"] == pytest.approx(7 / 9)
-    assert m["accuracy"] == pytest.approx(4 / 6)  # predictions 1,1,1,0,0,0
-    assert m["precision"] == pytest.approx(2 / 3) and m["recall"] == pytest.approx(2 / 3)
+    assert m.auc.value == pytest.approx(7 / 9) and 0 < m.auc.err < 0.5
+    assert m.accuracy.value == pytest.approx(4 / 6)  # predictions 1,1,1,0,0,0
+    assert m.accuracy.err == pytest.approx(np.sqrt(4 / 6 * 2 / 6 / 6))  # binomial
+    assert m.precision == pytest.approx(2 / 3) and m.recall == pytest.approx(2 / 3)
     fpr, tpr = roc_curve(label, score)
     assert fpr[-1] == 1 and tpr[-1] == 1
     assert recall_at_precision(label, score, 1.0) == pytest.approx(1 / 3)

@@ -1,4 +1,4 @@
-"""BLS search and classical vetting on light curves with known injected signals."""
+"""BLS search, classical vetting (the baseline) and candidates, on light curves with known injected signals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from coursekit.transits.preprocess import phase_fold
 from coursekit.transits.search import bls_search, min_duration, period_grid, search_transits, transit_snr
-from coursekit.transits.vetting import vetting_score, vetting_statistics
+from coursekit.transits.baseline import vetting_score, vetting_statistics
 
 
 def _box_lc(rng, period, t0, duration, depth, *, days=80.0, sigma=3e-4, secondary=0.0, odd_extra=0.0):
@@ -133,3 +133,96 @@ def test_search_recovers_a_period_whose_odd_transits_the_trend_ate():
     assert alias[0].period == pytest.approx(2 * period, rel=2e-3)
     found, _ = search_transits(t, f, n_signals=1)
     assert found[0].period == pytest.approx(period, rel=1e-3)
+
+
+def test_odd_even_depths_are_astropys_compute_stats(rng):
+    """The odd/even depths of the baseline are astropy's BoxLeastSquares.compute_stats, unchanged."""
+    from astropy.timeseries import BoxLeastSquares
+
+    from coursekit.transits.baseline import odd_even_depths
+
+    t, f = _box_lc(rng, 3.0, 0.5, 0.1, 1e-3, odd_extra=5e-4)
+    got = odd_even_depths(t, f, 3.0, 0.5, 0.1, 3e-4)
+    st = BoxLeastSquares(t, f, dy=np.full(len(t), 3e-4)).compute_stats(3.0, 0.1, 0.5)
+    np.testing.assert_allclose(got, [*st["depth_odd"], *st["depth_even"]], rtol=1e-12)
+    assert abs(got[0] - got[2]) == pytest.approx(5e-4, rel=0.2)
+
+
+# ---------------------------------------------------------------- candidates from a lightkurve.LightCurve
+
+
+def _lc(t, f):
+    from coursekit.transits.data import make_lightcurve
+
+    return make_lightcurve(t, f)
+
+
+def test_find_candidates_classifies_only_tces(rng):
+    from coursekit.transits.search import find_candidates
+
+    # a planet (P = 3 d, many transits) and one deep single event: the event is found but not classified
+    t, f = _box_lc(rng, 3.0, 0.5, 0.1, 1.5e-3, days=40.0)
+    f[np.abs(t - 21.3) < 0.2] -= 5e-3
+    cands = find_candidates(_lc(t, f), n_signals=2, period_min=1.0)
+    planet = [c for c in cands if abs(c.signal.period / 3.0 - 1) < 1e-3]
+    assert planet and planet[0].is_tce and planet[0].vetting_score is not None
+    assert planet[0].planet_score is None and planet[0].note == ""  # no model given: no score, no NaN
+    single = [c for c in cands if c.signal.n_transits < 3]
+    assert all(not c.is_tce and "not a TCE" in c.note for c in single)
+    d = planet[0].to_dict()
+    assert d["planet_score"] is None and d["depth_ppm"] == pytest.approx(1500, rel=0.3)
+
+
+def test_views_that_cannot_be_built_do_not_crash_the_search(rng):
+    """Round one crashed ('median_bin: no finite (x, y) pairs') when masking left a signal no cadences."""
+    from coursekit.transits.search import ViewError, views_and_vetting
+
+    t, f = _box_lc(rng, 3.0, 0.5, 0.1, 1e-3, days=10.0)
+    with pytest.raises(ViewError, match="cadences left"):
+        views_and_vetting(t, f, 3.0, 0.5, 0.1, keep=np.zeros(len(t), bool))
+    with pytest.raises(ViewError, match="no cadence within a transit"):
+        views_and_vetting(t, f, 3.0, 0.5, 0.1, keep=np.abs(phase_fold(t, 3.0, 0.5)) > 0.2)
+
+
+def test_short_quarter_and_binary_do_not_crash(rng):
+    """A ~10-day light curve and a deep eclipsing binary: every signal is reported, none crashes."""
+    from coursekit.transits.search import find_candidates
+    from coursekit.transits.simulate import SimulationConfig, simulate_lightcurves
+
+    t, f = _box_lc(rng, 2.2, 0.7, 0.12, 2e-3, days=10.0)
+    cands = find_candidates(_lc(t, f), n_signals=3)
+    assert cands and abs(cands[0].signal.period / 2.2 - 1) < 1e-2
+    sim = simulate_lightcurves(1, seed=4, config=SimulationConfig(n_quarters=1), kinds=["eb"])
+    t, f = sim.lightcurve(0)
+    for c in find_candidates(_lc(t, f), n_signals=3):
+        assert c.vetting is not None or c.note.startswith("not vetted")
+
+
+@pytest.mark.parametrize(
+    ("time", "flux", "message"),
+    [
+        (np.array([300.0]), np.array([1.0]), "1 good cadence"),
+        (np.arange(0, 20, 0.02), np.ones(1000), "flat"),
+        (np.arange(0, 1.0, 0.005), 1 + 1e-4 * np.sin(np.arange(200)), "shorter than two minimum periods"),
+    ],
+)
+def test_impossible_light_curves_are_refused(time, flux, message):
+    from coursekit.transits.search import find_candidates
+
+    with pytest.raises(ValueError, match=message):
+        find_candidates(_lc(time, flux))
+
+
+def test_same_quarter_twice_gives_the_same_candidates(tmp_path, rng):
+    """Round one: a quarter given twice changed the period found (29.89 d instead of 19.89 d) and its SNR."""
+    from coursekit.transits.data import read_kepler_lightcurves, write_kepler_lightcurve
+    from coursekit.transits.search import find_candidates
+
+    t, f = _box_lc(rng, 4.3, 1.1, 0.15, 2e-3, days=40.0)
+    path = write_kepler_lightcurve(tmp_path / "kplr000000007-q1_llc.fits", 300 + t, 3e4 * f, kepid=7)
+    copy = tmp_path / "kplr000000007-q1copy_llc.fits"
+    copy.write_bytes(path.read_bytes())
+    once = find_candidates(read_kepler_lightcurves([path]), n_signals=1, period_min=1.0)
+    twice = find_candidates(read_kepler_lightcurves([path, copy]), n_signals=1, period_min=1.0)
+    assert once[0].signal == twice[0].signal
+    assert once[0].signal.period == pytest.approx(4.3, rel=1e-3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit.transits.io import LONG_CADENCE_DAYS
+from coursekit.transits.data import LONG_CADENCE_DAYS
 from coursekit.transits.preprocess import phase_fold
 from coursekit.transits.simulate import (
     SimulationConfig,
@@ -103,8 +103,28 @@ def test_make_dataset_shapes_and_split():
 
 
 def test_kepler90_stand_in_has_its_planets():
+    import lightkurve as lk
+
+    from coursekit.transits.data import lc_arrays
+
     lc = simulate_kepler90_like(seed=0)
-    assert 260 < lc.time[0] < 261 and 537 < lc.time[-1] < 539
-    ph = phase_fold(lc.time, 331.5972732, 140.498929)  # Kepler-90 h, 8322 ppm
-    deficit = np.median(lc.flux[np.abs(ph) > 1]) - np.mean(lc.flux[np.abs(ph) < 0.15])
+    assert isinstance(lc, lk.LightCurve)  # the same type as the real quarters
+    time, flux = lc_arrays(lc)
+    assert 260 < time[0] < 261 and 537 < time[-1] < 539
+    ph = phase_fold(time, 331.5972732, 140.498929)  # Kepler-90 h, 8322 ppm
+    deficit = np.median(flux[np.abs(ph) > 1]) - np.mean(flux[np.abs(ph) < 0.15])
     assert deficit == pytest.approx(8.3e-3, rel=0.2)
+
+
+def test_inject_transit_depth_and_times():
+    from coursekit.transits.data import lc_arrays, make_lightcurve
+    from coursekit.transits.simulate import inject_transit
+
+    t = 300 + np.arange(0, 30, LONG_CADENCE_DAYS)
+    lc = inject_transit(make_lightcurve(t, np.ones(len(t))), period=5.0, t0=302.0, depth=1e-3, duration=0.2)
+    _, f = lc_arrays(lc)
+    ph = phase_fold(t, 5.0, 302.0)
+    assert np.all(f[np.abs(ph) > 0.15] == 1.0)  # untouched outside the transits
+    assert 1 - f[np.abs(ph) < 0.02].mean() == pytest.approx(1e-3, rel=0.25)
+    with pytest.raises(ValueError, match="depth"):
+        inject_transit(lc, period=5.0, t0=302.0, depth=2.0, duration=0.2)

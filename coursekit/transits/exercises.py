@@ -1,24 +1,29 @@
-"""Exercises of notebook 05 (exoplanet transits), checked by ``coursekit.exercises.check``."""
+"""Exercises of notebook 05 (exoplanet transits), checked by ``coursekit.exercises.check``.
+
+* value answers: ``transits.earth_depth``, ``transits.local_view_geometry``, ``transits.odd_even``;
+* build it: ``transits.global_view`` and ``transits.local_view`` (the student's views against
+  :func:`coursekit.transits.preprocess.global_view` / ``local_view`` on fixed random light curves);
+* experiments: ``transits.flatten_window`` (a too-short detrending window eats a real transit: depth change with its
+  error), ``transits.local_view_ablation`` (dual minus global-only AUC, paired bootstrap, and the verdict),
+  ``transits.completeness`` (the search's completeness above SNR 10 minus below 7, binomial errors);
+* the quiz ``quiz("transits")``.
+"""
 
 from __future__ import annotations
 
 import math
 
-from coursekit.exercises import Result, exercise
+import numpy as np
+
+from coursekit.exercises import Question, Result, as_value_err, effect_exercise, exercise, function_exercise, quiz_questions
 
 R_EARTH_KM = 6371.0
 R_SUN_KM = 695700.0
 
 
-@exercise(
-    "transits.earth_depth",
-    title="Transit depth of an Earth twin",
-    solution='''
-depth = (R_earth / R_sun)**2 = (6371 / 695700)**2 = 8.39e-5  ->  answer = 83.9  (ppm)
-# Compare with the 6.5-h CDPP of a quiet 12th-magnitude star (~30 ppm): detectable only by
-# stacking many transits, which is why Kepler stared at one field for four years.
-''',
-)
+@exercise("transits.earth_depth", title="Transit depth of an Earth twin",
+          hints=("The planet blocks a disc of its own size out of the star's disc.",
+                 "depth = (R_planet / R_star)**2; multiply by 1e6 for parts per million."))
 def earth_depth(answer) -> Result:
     value = float(answer)
     truth = (R_EARTH_KM / R_SUN_KM) ** 2 * 1e6
@@ -31,17 +36,9 @@ def earth_depth(answer) -> Result:
     return Result.fail("Depth = (R_planet / R_star)**2, in ppm; R_earth = 6371 km, R_sun = 695,700 km.")
 
 
-@exercise(
-    "transits.local_view_geometry",
-    title="Span and bin width of a local view",
-    solution='''
-duration = 8.0 / 24                      # Kepler-90 d, days
-window_days = 2 * 4 * duration           # +-4 durations  -> 2.667 d
-bin_hours = 0.16 * 8.0                   # bins are 0.16 durations wide -> 1.28 h (they overlap:
-                                         # spacing is 2.667 d / 200 = 0.32 h)
-answer = (window_days, bin_hours)
-''',
-)
+@exercise("transits.local_view_geometry", title="Span and bin width of a local view",
+          hints=("The local view covers a fixed number of transit durations on each side of mid-transit.",
+                 "Window = 2 x 4 durations; each bin is 0.16 durations wide (bins overlap)."))
 def local_view_geometry(answer) -> Result:
     window_days, bin_hours = (float(x) for x in answer)
     ok_w = abs(window_days - 8 * 8.0 / 24) < 0.02
@@ -57,15 +54,9 @@ def local_view_geometry(answer) -> Result:
     return Result.fail("Bin width = bin_width_factor x duration = 0.16 x 8 h.")
 
 
-@exercise(
-    "transits.odd_even",
-    title="Odd/even depth test",
-    solution='''
-sigma = abs(1200 - 800) / (60**2 + 60**2) ** 0.5   # = 4.71
-is_binary = sigma > 3                               # True: alternating depths -> eclipsing binary at 2P
-answer = (sigma, is_binary)
-''',
-)
+@exercise("transits.odd_even", title="Odd/even depth test",
+          hints=("Two independent measurements: how do their errors combine?",
+                 "sigma = |d_odd - d_even| / sqrt(e_odd**2 + e_even**2); above 3 sigma, flag it."))
 def odd_even(answer) -> Result:
     sigma, is_binary = answer
     sigma = float(sigma)
@@ -74,9 +65,140 @@ def odd_even(answer) -> Result:
         if abs(sigma - 400 / 60) < 0.05 or abs(sigma - 400 / 120) < 0.05:
             return Result.fail("Independent errors add in quadrature: sqrt(60**2 + 60**2), not 60 or 60 + 60.")
         return Result.fail("Significance = |depth_odd - depth_even| / sqrt(err_odd**2 + err_even**2).")
-    if not isinstance(is_binary, bool) and not hasattr(is_binary, "dtype"):
+    if not isinstance(is_binary, (bool, np.bool_)):
         return Result.fail("Give the verdict as True or False.")
     if not bool(is_binary):
         return Result.fail(f"{truth:.2f} sigma is above the usual 3-sigma threshold: flag it as a likely binary.")
     return Result.ok(f"Right: {truth:.2f} sigma; odd and even events differ, the hallmark of an eclipsing binary "
                      "found at half its true period.")
+
+
+# --------------------------------------------------------------------------- build it: the two views
+
+def _folded_lightcurve(rng: np.random.Generator):
+    """A random flattened light curve with a box transit: ((time, flux, period, t0[, duration]), {})."""
+    period = float(rng.uniform(2.0, 6.0))
+    t0 = float(rng.uniform(0.0, period))
+    duration = float(rng.uniform(0.08, 0.25))
+    time = np.sort(rng.uniform(0.0, 30.0, 3000))
+    flux = 1.0 + 2e-4 * rng.standard_normal(len(time))
+    phase = np.mod(time - t0 + period / 2, period) - period / 2
+    flux[np.abs(phase) < duration / 2] -= float(rng.uniform(5e-4, 3e-3))
+    return time, flux, period, t0, duration
+
+
+function_exercise(
+    "transits.global_view", title="Build the global view (Shallue & Vanderburg 2018, Sec. 3.3)",
+    reference="coursekit.transits.preprocess:global_view",
+    make_inputs=lambda rng: _folded_lightcurve(rng)[:4], n_trials=4, rtol=1e-6, atol=1e-9,
+    hints=("Fold: phase = (time - t0 + P/2) mod P - P/2. Then 2001 bins of width P/2001 from -P/2; the median "
+           "flux in each; empty bins take the median of all the flux.",
+           "bin = floor((phase + P/2) / (P/2001)); values[i] = median(flux[bin == i]); then subtract the median of "
+           "the view and divide by |its minimum|."),
+)
+
+function_exercise(
+    "transits.local_view", title="Build the local view (Shallue & Vanderburg 2018, Sec. 3.3)",
+    reference="coursekit.transits.preprocess:local_view",
+    make_inputs=lambda rng: _folded_lightcurve(rng), n_trials=4, rtol=1e-6, atol=1e-9,
+    hints=("201 bins of width 0.16 durations whose left edges are evenly spaced so that the first starts at "
+           "-4 durations and the last ends at +4 durations: they overlap.",
+           "half = min(P/2, 4 * duration); w = 0.16 * duration; left_i = -half + i * (2 * half - w) / 200; bin i "
+           "holds left_i <= phase < left_i + w; empty bins take the median of all the flux; normalise as the global "
+           "view."),
+)
+
+
+# --------------------------------------------------------------------------- experiments
+
+effect_exercise(
+    "transits.flatten_window", title="A detrending window shorter than the transit eats it",
+    direction=-1, min_sigma=3.0, value_range=(-1e-3, -5e-5), what="depth(short window) - depth(long window)",
+    hints=("Flatten Kepler-90 with window_days=0.25 and with 2.0, and measure Kepler-90 d's depth in each with "
+           "search.transit_snr; the depth error is the scatter over sqrt(in-transit cadences).",
+           "effect = depth_short - depth_long; err = hypot(err_short, err_long). The 8-h transit is longer than "
+           "the short window, so the trend follows it down and the depth shrinks."),
+)
+
+effect_exercise(
+    "transits.completeness", title="How completeness grows with SNR",
+    direction=+1, min_sigma=2.0, value_range=(0.2, 1.0),
+    what="completeness(SNR >= 10) - completeness(SNR < 7)",
+    hints=("experiment.injection_recovery returns a Completeness with one Measurement per SNR bin.",
+           "Combine the bins above 10 and below 7 with coursekit.metrics.difference (independent binomial errors)."),
+)
+
+
+@exercise("transits.local_view_ablation", title="Does the local view help? Dual minus global-only AUC",
+          hints=("experiment.evaluate bootstraps AUC(dual) - AUC(global) on the same test set (paired).",
+                 "A difference is significant at 2 sigma when |value| >= 2 x err; give (Measurement, verdict)."))
+def local_view_ablation(answer) -> Result:
+    try:
+        measured, significant = answer
+        value, err = as_value_err(measured)
+    except (TypeError, ValueError):
+        return Result.fail("Answer with (difference, significant): the Measurement of AUC(dual) - AUC(global) "
+                           "and True/False.")
+    if not (math.isfinite(value) and math.isfinite(err)) or err <= 0:
+        return Result.fail("The difference needs a positive, finite uncertainty: take it from the paired bootstrap.")
+    if not -0.3 <= value <= 0.3:
+        return Result.fail(f"An AUC difference of {value:.3g} is implausible; check that both models were scored on "
+                           "the same test set.")
+    if not isinstance(significant, (bool, np.bool_)):
+        return Result.fail("Give the verdict as True or False.")
+    sigma = abs(value) / err
+    truth = sigma >= 2.0
+    if bool(significant) != truth:
+        return Result.fail(f"{value:+.4f} ± {err:.4f} is {sigma:.1f} sigma from zero: "
+                           f"{'significant' if truth else 'not significant'} at 2 sigma.")
+    return Result.ok(f"Right: {value:+.4f} ± {err:.4f} ({sigma:.1f} sigma), "
+                     f"{'a significant gain from the local view' if truth and value > 0 else 'significant' if truth else 'not significant: on these data the local view adds nothing measurable'}.")
+
+
+# --------------------------------------------------------------------------- quiz
+
+quiz_questions("transits", [
+    Question("A Jupiter-size planet (0.1 R_sun) crosses a Sun-like star. Transit depth in percent?",
+             answer=1.0, rtol=0.05, unit="%",
+             feedback=[(10.0, "That is the radius ratio in percent; the depth is its square."),
+                       (0.01, "That is the fraction; the question asks for percent.")],
+             explain="(0.1)^2 = 0.01 = 1 %."),
+    Question("Why is a light curve flattened before BLS?",
+             choices={"a": "to remove the transits", "b": "to remove stellar and instrumental variability slower "
+                      "than a transit", "c": "to convert BKJD to BJD", "d": "to make every quarter the same length"},
+             answer="b",
+             feedback={"a": "The trend is fitted so that it does NOT follow the transits (they are masked or clipped)."},
+             explain="Spots and drifts at the 1 % level dwarf a 100-ppm transit; the trend is divided out."),
+    Question("The flattening window is shorter than the transit. What happens to the measured depth?",
+             choices={"a": "it grows", "b": "it shrinks: the trend follows the transit down", "c": "nothing"},
+             answer="b", explain="A window must span several transit durations, or the trend swallows the dip."),
+    Question("A TCE's odd transits are 3 sigma deeper than its even ones. The likeliest explanation?",
+             choices={"a": "a planet with a moon", "b": "an eclipsing binary detected at half its period",
+                      "c": "a noisy quarter"},
+             answer="b", explain="Two unequal eclipses folded on P/2 alternate in depth."),
+    Question("What does the local view show that the global view cannot resolve?",
+             choices={"a": "the secondary eclipse", "b": "the shape of the transit (U vs V, ingress)",
+                      "c": "the period"},
+             answer="b", feedback={"a": "A secondary eclipse sits half an orbit away: only the global view sees it."},
+             explain="201 bins over +-4 durations resolve the ingress and egress a 2001-bin orbit averages away."),
+    Question("Why is each view normalised to median 0 and minimum -1?",
+             choices={"a": "so the CNN sees the shape, not the depth or the star's brightness",
+                      "b": "to speed up training", "c": "because the flux is in e-/s"},
+             answer="a", explain="A 100-ppm and a 1 % transit then look alike; the depth information is lost, which is "
+                                 "one of the method's limits."),
+    Question("A search of one 90-day quarter reports a 43-day signal with two events. Should it be classified?",
+             choices={"a": "yes, if the CNN score is above 0.5", "b": "no: with fewer than 3 transits it is not a "
+                      "TCE, and its period is a guess", "c": "only if its SNR exceeds 7.1"},
+             answer="b", explain="Kepler required three transits (Seader et al. 2015); two events of anything fold "
+                                 "into a convincing-looking dip."),
+    Question("The dual-view CNN's AUC is 0.990 ± 0.004 and the global-only CNN's 0.985 ± 0.005 on the same test set. "
+             "Is the dual view better?",
+             choices={"a": "yes, 0.990 > 0.985", "b": "not shown: the difference is within the errors (a paired "
+                      "bootstrap of the difference would decide)", "c": "no, the global view is better"},
+             answer="b", explain="A 0.005 difference with ~0.006 combined error is about 1 sigma."),
+    Question("The guide folds Kepler-22 with epoch_time=2454833.0. What is that number?",
+             choices={"a": "the time of a transit of Kepler-22 b", "b": "the BKJD zero point (BJD 2454833.0 = "
+                      "2009-01-01 12:00), not a transit time", "c": "the period in seconds"},
+             answer="b", explain="Kepler times are BKJD = BJD - 2454833.0; a fold needs the planet's own mid-transit "
+                                 "time (the KOI table's koi_time0bk)."),
+])

@@ -14,50 +14,16 @@ reflected in time as augmentation (Sec. 4.3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from coursekit.transits.config import PAPER_CONFIG, CNNConfig  # noqa: F401  (PAPER_CONFIG re-exported)
+
 VIEWS = ("global", "local")
-
-
-@dataclass(frozen=True)
-class CNNConfig:
-    """Widths of the two convolution columns and the dense head.
-
-    global_channels / local_channels: output channels of each block (one block = ``convs_per_block``
-    convolutions of ``kernel`` + ReLU, then max pooling ``pool`` with stride 2).
-    fc: widths of the hidden dense layers. dropout: before each dense layer.
-    """
-
-    global_channels: tuple[int, ...] = (8, 16, 32, 32)
-    local_channels: tuple[int, ...] = (8, 16)
-    convs_per_block: int = 1
-    kernel: int = 5
-    global_pool: int = 5
-    local_pool: int = 7
-    fc: tuple[int, ...] = (64, 64)
-    dropout: float = 0.2
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CNNConfig:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
-
-
-#: Closer to the paper's widths (for full mode / a GPU).
-PAPER_CONFIG = CNNConfig(
-    global_channels=(16, 32, 64, 128, 256),
-    local_channels=(16, 32),
-    convs_per_block=2,
-    fc=(512, 512, 512, 512),
-    dropout=0.3,
-)
 
 
 class ConvColumn(nn.Module):
@@ -155,10 +121,6 @@ def random_reflection(inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list
     return out, y
 
 
-def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
-    return float(((logits > 0).float() == y).float().mean())
-
-
 def train_classifier(
     train: Any,
     val: Any,
@@ -176,9 +138,21 @@ def train_classifier(
     """Train a :class:`TransitCNN` on ``train``, early-stopping on ``val`` (both TransitDatasets).
 
     Returns ``(model, history)``; the model holds the best-validation weights and is in eval mode.
+    Raises ``ValueError`` for an impossible size (``epochs`` < 1, ``batch_size`` < 1, an empty or one-class
+    training set): an untrained model is never returned as if it were trained.
     """
+    from coursekit.metrics import accuracy_from_logits
     from coursekit.training import fit
 
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}: the model would stay untrained")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    for name, ds in (("training", train), ("validation", val)):
+        if len(ds) == 0:
+            raise ValueError(f"the {name} set is empty: use more light curves")
+    if len(np.unique(np.asarray(train.label))) < 2:
+        raise ValueError("the training set holds only one class: it needs planets and false positives")
     torch.manual_seed(seed)
     model = TransitCNN(views, config)
     history = fit(
@@ -191,7 +165,7 @@ def train_classifier(
         weight_decay=1e-4,
         patience=patience,
         batch_transform=random_reflection,
-        metrics={"accuracy": _accuracy},
+        metrics={"accuracy": accuracy_from_logits},
         device=device,
         progress=progress,
         desc=f"{'+'.join(views)} CNN",
@@ -209,28 +183,39 @@ def predict_proba(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarr
     return 1.0 / (1.0 + np.exp(-logits.astype(float)))
 
 
-def save_model(model: TransitCNN, path) -> None:
-    """Save weights + configuration (plain types, loadable with ``weights_only=True``)."""
-    from coursekit.training import save_checkpoint
-
-    save_checkpoint({"state_dict": model.state_dict(), "views": list(model.views),
-                     "config": model.config.to_dict()}, path)
+#: Topic name recorded in (and required of) every transits model file.
+TOPIC = "transits"
 
 
-def load_model(path) -> TransitCNN:
-    """Rebuild a :class:`TransitCNN` saved by :func:`save_model`."""
-    from coursekit.training import load_checkpoint
+def save_model(model: TransitCNN, path: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` (weights, views, widths) with :func:`coursekit.checkpoint.save_model`; returns the path.
 
+    ``extra``: JSON-able facts kept with the model (training set, epochs, test AUC...).
+    """
+    from coursekit.checkpoint import save_model as _save
+
+    return _save(path, topic=TOPIC, state_dict=model.state_dict(),
+                 config={"views": list(model.views), "cnn": model.config.to_dict()}, extra=extra or {})
+
+
+def load_model(path: str | Path) -> TransitCNN:
+    """Rebuild a :class:`TransitCNN` saved by :func:`save_model` (in eval mode).
+
+    Raises :class:`coursekit.checkpoint.ModelFileError` (one line naming the file) for a missing, changed or
+    foreign file, or one saved by another topic.
+    """
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import load_model as _load
+
+    ck = _load(path, topic=TOPIC)
+    config = ck.config if isinstance(ck.config, dict) else {}
     try:
-        ck = load_checkpoint(path)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # not a torch file, or not ours
-        raise ValueError(f"{path} is not a transit-classifier checkpoint: {exc}") from exc
-    if not isinstance(ck, dict) or "state_dict" not in ck or "views" not in ck:
-        raise ValueError(f"{path} is not a transit-classifier checkpoint (expected keys state_dict, views, config)")
-    model = TransitCNN(tuple(ck["views"]), CNNConfig.from_dict(ck["config"]))
-    model.load_state_dict(ck["state_dict"])
+        model = TransitCNN(tuple(config["views"]), CNNConfig.from_dict(config["cnn"]))
+        model.load_state_dict(ck.state_dict)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path}: not a transit-classifier model ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0][:100]}); retrain it with "
+                             "`python -m coursekit transits train --out MODEL.pt`") from None
     model.eval()
     return model
 

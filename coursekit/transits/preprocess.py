@@ -115,55 +115,32 @@ def _run_medians(values: np.ndarray, use: np.ndarray, starts: np.ndarray, ends: 
 def natural_spline(
     xk: np.ndarray, yk: np.ndarray, seg_k: np.ndarray, t: np.ndarray, seg_t: np.ndarray
 ) -> np.ndarray:
-    """Evaluate natural cubic splines through knots ``(xk, yk)``, one independent spline per segment.
+    """Natural cubic splines through knots ``(xk, yk)``, one per segment, evaluated at ``t``.
 
-    ``seg_k`` / ``seg_t`` give the segment of each knot / evaluation point (both sorted by
-    segment, then by x). All segments are solved in one banded linear system (the second
-    derivative is 0 at each segment's end knots, which decouples them). A segment with one
-    knot gives a constant; outside a segment's knot range the end cubic is extrapolated.
-    Segments of ``t`` without knots give NaN.
+    Each segment is ``scipy.interpolate.CubicSpline(bc_type="natural")`` (second derivative 0 at the end knots),
+    extrapolated with its end cubics outside the knot range; a segment with two knots is the straight line
+    through them, with one knot a constant. ``seg_k`` / ``seg_t`` give the segment of each knot / evaluation point;
+    knots are sorted by x within a segment. Points of a segment without knots are NaN.
     """
-    from scipy.linalg import solve_banded
+    from scipy.interpolate import CubicSpline
 
     xk, yk, t = np.asarray(xk, float), np.asarray(yk, float), np.asarray(t, float)
-    n = len(xk)
+    seg_k, seg_t = np.asarray(seg_k), np.asarray(seg_t)
     out = np.full(len(t), np.nan)
-    if n == 0:
-        return out
-    same_next = np.zeros(n, bool)
-    same_next[:-1] = seg_k[1:] == seg_k[:-1]
-    same_prev = np.zeros(n, bool)
-    same_prev[1:] = same_next[:-1]
-    interior = same_next & same_prev
-    h = np.ones(n)
-    h[:-1] = np.where(same_next[:-1], np.diff(xk), 1.0)
-    h = np.where(h > 0, h, 1e-12)
-    ab = np.zeros((3, n))
-    rhs = np.zeros(n)
-    ab[1] = 1.0
-    j = np.flatnonzero(interior)
-    ab[1, j] = 2.0 * (h[j - 1] + h[j])
-    ab[0, j + 1] = h[j]  # super-diagonal: coefficient of M[j+1] in row j
-    ab[2, j - 1] = h[j - 1]  # sub-diagonal: coefficient of M[j-1] in row j
-    rhs[j] = 6.0 * ((yk[j + 1] - yk[j]) / h[j] - (yk[j] - yk[j - 1]) / h[j - 1])
-    m = solve_banded((1, 1), ab, rhs) if len(j) else np.zeros(n)
-    # knot range of each segment
-    segs, first = np.unique(seg_k, return_index=True)
-    last = np.concatenate([first[1:], [n]]) - 1
-    pos = np.searchsorted(segs, seg_t)
-    pos_c = np.minimum(pos, len(segs) - 1)
-    has = (pos < len(segs)) & (segs[pos_c] == seg_t)
-    lo, hi = first[pos_c], last[pos_c]
-    i = np.searchsorted(xk, t, side="right") - 1
-    i = np.clip(i, lo, np.maximum(hi - 1, lo))
-    single = hi == lo
-    i1 = np.where(single, i, i + 1)
-    hh = np.where(single, 1.0, xk[i1] - xk[i])
-    hh = np.where(hh > 0, hh, 1e-12)
-    a, b = xk[i1] - t, t - xk[i]
-    val = (m[i] * a**3 + m[i1] * b**3) / (6 * hh) + (yk[i] / hh - m[i] * hh / 6) * a + (yk[i1] / hh - m[i1] * hh / 6) * b
-    val = np.where(single, yk[i], val)
-    out[has] = val[has]
+    for seg in np.unique(seg_k):
+        k = seg_k == seg
+        at = seg_t == seg
+        if not at.any():
+            continue
+        x, y = xk[k], yk[k]
+        strictly = np.concatenate([[True], np.diff(x) > 0])  # repeated knot times (duplicated cadences): keep one
+        x, y = x[strictly], y[strictly]
+        if len(x) == 1:
+            out[at] = y[0]
+        elif len(x) == 2:
+            out[at] = y[0] + (y[1] - y[0]) * (t[at] - x[0]) / (x[1] - x[0])
+        else:
+            out[at] = CubicSpline(x, y, bc_type="natural", extrapolate=True)(t[at])
     return out
 
 

@@ -11,11 +11,19 @@ grid on the unbinned data around the strongest peaks, so the period is
 recovered to ~0.01 %. :func:`search_transits` repeats the search after
 masking each signal found, as the Kepler pipeline does for multi-planet
 systems (Jenkins et al. 2010; Shallue & Vanderburg 2018 Sec. 6 for Kepler-90).
+
+:func:`views_and_vetting` turns one light curve and one ephemeris (a TCE) into the CNN's two views and the
+classical vetting statistics; :func:`find_candidates` runs the whole chain on a ``lightkurve.LightCurve`` with no
+known ephemeris (search, then views, vetting and, given a model, the planet score) and returns typed
+:class:`Candidate` s. A signal is classified only if it would have been a Kepler TCE: at least
+:data:`MIN_TRANSITS` transits with data and an SNR above Kepler's 7.1-sigma threshold (Seader et al. 2015,
+Jenkins et al. 2010); with one or two events a folded "period" is a guess that the CNN cannot judge.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +36,18 @@ from coursekit.transits.preprocess import (
     split_segments,
     transit_number,
 )
+
+#: A TCE needs at least this many transits with data (Seader et al. 2015, ApJS 217, 18, Sec. 2).
+MIN_TRANSITS = 3
+#: Kepler's detection threshold, sigma (Jenkins et al. 2010).
+MIN_SNR = 7.1
+#: Fewest good cadences a light curve must have to be searched (about two days of long cadence).
+MIN_CADENCES = 100
+
+
+class ViewError(ValueError):
+    """The views of a TCE cannot be built (too few cadences left in and around the transits)."""
+
 
 #: Trial transit durations, days (1.5 h to 12 h). Longer boxes mostly fit residual stellar variability;
 #: a longer transit is still found, with a 12-h box.
@@ -313,3 +333,177 @@ def search_transits(
         known |= inside
         flat, _ = flatten(time, clipped, window_days=window_days, mask=~known)
     return signals, flat
+
+
+# --------------------------------------------------------------------------- from a light curve to candidates
+
+def check_searchable(time: np.ndarray, flux: np.ndarray, *, period_min: float = 0.8, what: str = "the light curve"
+                     ) -> None:
+    """Refuse, with one line saying what to do, a light curve no search can use.
+
+    Too few finite cadences (< :data:`MIN_CADENCES`), a baseline shorter than two minimum periods, or a flux that
+    does not vary at all (every value equal: a fill value, not a star).
+    """
+    time = np.asarray(time, float)
+    flux = np.asarray(flux, float)
+    ok = np.isfinite(time) & np.isfinite(flux)
+    n = int(ok.sum())
+    if n < MIN_CADENCES:
+        raise ValueError(f"{what} has {n} good cadence(s); a transit search needs at least {MIN_CADENCES} "
+                         "(give more quarters, or a light curve that is not all NaN / flagged)")
+    span = float(time[ok].max() - time[ok].min())
+    if span < 2 * period_min:
+        raise ValueError(f"{what} spans {span:.2f} d, shorter than two minimum periods (2 x {period_min:g} d); "
+                         "lower --period-min or give a longer light curve")
+    if not np.ptp(flux[ok]) > 0:
+        raise ValueError(f"{what} is flat (every flux value is {flux[ok][0]:g}): there is no star in it to search")
+
+
+def views_and_vetting(
+    time: np.ndarray, flux: np.ndarray, period: float, t0: float, duration: float, *, keep: np.ndarray | None = None
+):
+    """Preprocess one light curve for one TCE: ``(global view (2001,), local view (201,), VettingStats)``.
+
+    Upward outliers are clipped; the trend is fitted with the TCE's transits masked (window ``max(1 d, 3
+    durations)``); views follow Shallue & Vanderburg (2018, Sec. 3.3); the statistics are
+    :func:`coursekit.transits.baseline.vetting_statistics`. ``time`` (n,) days, ``flux`` (n,) normalised;
+    ``keep``: (n,) False for cadences to drop first (e.g. the transits of other planets).
+
+    Raises :class:`ViewError` when too few cadences are left (fewer than 20 in all, or none within a transit
+    duration of any event), e.g. after other signals were masked out of a short light curve.
+    """
+    from coursekit.transits.baseline import vetting_statistics
+    from coursekit.transits.preprocess import flatten, global_view, local_view
+
+    time = np.asarray(time, float)
+    flux = np.asarray(flux, float)
+    ok = np.isfinite(flux) & np.isfinite(time)
+    if keep is not None:
+        ok &= np.asarray(keep, bool)
+    time, flux = time[ok], flux[ok]
+    order = np.argsort(time, kind="stable")
+    time, flux = time[order], flux[order]
+    keep_c = sigma_clip_mask(flux)
+    time, flux = time[keep_c], flux[keep_c]
+    if len(time) < 20:
+        raise ViewError(f"only {len(time)} cadences left for the TCE at P = {period:.4g} d (need 20)")
+    in_transit = np.abs(phase_fold(time, period, t0)) < duration
+    if not in_transit.any():
+        raise ViewError(f"no cadence within a transit duration of the TCE at P = {period:.4g} d")
+    flat, _ = flatten(time, flux, window_days=max(1.0, 3.0 * duration), mask=~in_transit)
+    ok = np.isfinite(flat)
+    time, flat = time[ok], flat[ok]
+    if len(time) < 20 or not (np.abs(phase_fold(time, period, t0)) < duration).any():
+        raise ViewError(f"too few cadences left after detrending for the TCE at P = {period:.4g} d")
+    g = global_view(time, flat, period, t0)
+    loc = local_view(time, flat, period, t0, duration)
+    stats = vetting_statistics(time, flat, period, t0, duration)
+    return g, loc, stats
+
+
+def event_times(signal: TransitSignal, time: np.ndarray) -> np.ndarray:
+    """Mid-transit times of ``signal`` that have data within half a duration (days)."""
+    time = np.sort(np.asarray(time, float))
+    n0 = np.floor((time.min() - signal.t0) / signal.period)
+    n1 = np.ceil((time.max() - signal.t0) / signal.period)
+    cand = signal.t0 + signal.period * np.arange(n0, n1 + 1)
+    idx = np.searchsorted(time, cand)
+    near = np.zeros(len(cand), bool)
+    for j, (c, i) in enumerate(zip(cand, idx)):
+        lo, hi = max(i - 1, 0), min(i + 1, len(time))
+        near[j] = np.any(np.abs(time[lo:hi] - c) < 0.5 * signal.duration)
+    return cand[near]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One signal found in a light curve, with what the classical vetter and the CNN make of it.
+
+    signal: the BLS detection. vetting: :class:`~coursekit.transits.baseline.VettingStats` (None if the views
+    could not be built). vetting_score: the classical score (> 0 passes). global_view (2001,), local_view (201,):
+    the CNN's inputs (None if not built). planet_score: the CNN's planet probability, or None (no model given, or
+    the signal is not a TCE). note: why a score is missing, or "".
+    """
+
+    signal: TransitSignal
+    vetting: Any = None
+    vetting_score: float | None = None
+    global_view: np.ndarray | None = field(default=None, repr=False)
+    local_view: np.ndarray | None = field(default=None, repr=False)
+    planet_score: float | None = None
+    note: str = ""
+
+    @property
+    def is_tce(self) -> bool:
+        """Would Kepler have called it a TCE: >= MIN_TRANSITS events with data and SNR >= MIN_SNR."""
+        return self.signal.n_transits >= MIN_TRANSITS and self.signal.snr >= MIN_SNR
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain numbers (None where missing) for JSON: the signal, durations in hours, depths in ppm, scores."""
+        s = self.signal
+        return {
+            "period_days": s.period, "t0_bkjd": s.t0, "duration_hours": s.duration * 24.0,
+            "depth_ppm": s.depth * 1e6, "snr": s.snr, "n_transits": int(s.n_transits), "is_tce": self.is_tce,
+            "odd_even_sigma": None if self.vetting is None else self.vetting.odd_even_sigma,
+            "secondary_sigma": None if self.vetting is None else self.vetting.secondary_sigma,
+            "vetting_score": self.vetting_score, "planet_score": self.planet_score, "note": self.note,
+        }
+
+
+def find_candidates(
+    lightcurve: Any,
+    *,
+    n_signals: int = 3,
+    model: Any = None,
+    **search_kwargs: Any,
+) -> list[Candidate]:
+    """Search a ``lightkurve.LightCurve``, then build views, vetting statistics and (with ``model``) a planet score.
+
+    Parameters
+    ----------
+    lightcurve: a ``lightkurve.LightCurve`` (BKJD time, normalised flux), e.g. from
+        :func:`coursekit.transits.data.read_kepler_lightcurves`.
+    n_signals: signals to extract (each is masked before the next search).
+    model: a trained :class:`~coursekit.transits.model.TransitCNN` or ``None``.
+    search_kwargs: passed to :func:`search_transits` / :func:`bls_search` (``period_min``, ``period_max``...).
+
+    Returns
+    -------
+    One :class:`Candidate` per signal, strongest first. Only TCEs (:attr:`Candidate.is_tce`) get a planet score;
+    a signal whose views cannot be built keeps its detection and says why in ``note``.
+    """
+    from coursekit.transits.baseline import vetting_score
+    from coursekit.transits.data import lc_arrays
+
+    if not isinstance(n_signals, (int, np.integer)) or n_signals < 1:
+        raise ValueError(f"n_signals must be a positive integer, got {n_signals!r}")
+    time, flux = lc_arrays(lightcurve)
+    ok = np.isfinite(time) & np.isfinite(flux)
+    time, flux = time[ok], flux[ok]
+    check_searchable(time, flux, period_min=float(search_kwargs.get("period_min") or 0.8))
+    signals, _ = search_transits(time, flux, n_signals=n_signals, **search_kwargs)
+    in_transit = [np.abs(phase_fold(time, s.period, s.t0)) < s.duration for s in signals]
+    out: list[Candidate] = []
+    for k, sig in enumerate(signals):
+        # as in Kepler's Data Validation, the other signals' transits are removed before vetting this one
+        others = np.zeros(len(time), bool)
+        for j, m in enumerate(in_transit):
+            if j != k:
+                others |= m & ~in_transit[k]
+        try:
+            g, loc, st = views_and_vetting(time, flux, sig.period, sig.t0, sig.duration, keep=~others)
+        except ViewError as exc:
+            out.append(Candidate(sig, note=f"not vetted: {exc}"))
+            continue
+        vs = float(vetting_score(st.snr, st.odd_even_sigma, st.secondary_sigma))
+        cand = Candidate(sig, st, vs, g, loc)
+        if not cand.is_tce:
+            note = (f"{sig.n_transits} transit(s) with data, SNR {sig.snr:.1f}: not a TCE (needs >= {MIN_TRANSITS} "
+                    f"transits and SNR >= {MIN_SNR}), so not classified")
+            cand = Candidate(sig, st, vs, g, loc, None, note)
+        elif model is not None:
+            from coursekit.transits.model import score_views
+
+            cand = Candidate(sig, st, vs, g, loc, float(score_views(model, g[None], loc[None])[0]))
+        out.append(cand)
+    return out

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.transits.io import LONG_CADENCE_DAYS
+from coursekit.transits.data import LONG_CADENCE_DAYS
 
 KINDS = ("planet", "eb", "beb", "quiet")
 #: Solar radius over AU, for a/R* from Kepler's third law.
@@ -369,14 +369,32 @@ class TransitDataset:
             {k: np.asarray(v)[idx] for k, v in self.vetting.items()},
         )
 
-    def split(self, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0):
-        """Random train / validation / test split (Shallue & Vanderburg used 80/10/10)."""
+    def split(self, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 0, *,
+              stratify: bool = False):
+        """Random train / validation / test split (Shallue & Vanderburg used 80/10/10).
+
+        ``stratify=True`` splits planets and false positives separately, with at least one of each in the
+        validation and test sets when the class has three or more members (for small real sets).
+        """
         if abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
             raise ValueError(f"fractions must be non-negative and sum to 1, got {fractions}")
-        idx = np.random.default_rng(seed).permutation(len(self))
-        n_tr = int(round(fractions[0] * len(self)))
-        n_va = int(round(fractions[1] * len(self)))
-        return self.subset(idx[:n_tr]), self.subset(idx[n_tr : n_tr + n_va]), self.subset(idx[n_tr + n_va :])
+        rng = np.random.default_rng(seed)
+        if not stratify:
+            groups = [rng.permutation(len(self))]
+        else:
+            groups = [rng.permutation(np.flatnonzero(self.label == c)) for c in np.unique(self.label)]
+        parts: list[list[np.ndarray]] = [[], [], []]
+        for idx in groups:
+            n_va = int(round(fractions[1] * len(idx)))
+            n_te = int(round(fractions[2] * len(idx)))
+            if stratify and len(idx) >= 3:
+                n_va, n_te = max(n_va, 1), max(n_te, 1)
+            n_tr = len(idx) - n_va - n_te
+            parts[0].append(idx[:n_tr])
+            parts[1].append(idx[n_tr : n_tr + n_va])
+            parts[2].append(idx[n_tr + n_va :])
+        return tuple(self.subset(np.sort(np.concatenate(p))) if stratify else self.subset(np.concatenate(p))
+                     for p in parts)
 
     @staticmethod
     def concatenate(parts: list[TransitDataset]) -> TransitDataset:
@@ -391,8 +409,8 @@ class TransitDataset:
 
 def dataset_from_lightcurves(sim: SimulatedLightCurves) -> TransitDataset:
     """Views and vetting statistics of every light curve in ``sim`` at its TCE ephemeris."""
-    from coursekit.transits.pipeline import views_and_vetting
-    from coursekit.transits.vetting import stack_statistics
+    from coursekit.transits.baseline import stack_statistics
+    from coursekit.transits.search import views_and_vetting
 
     n = len(sim)
     gv = np.empty((n, 2001), np.float32)
@@ -402,7 +420,7 @@ def dataset_from_lightcurves(sim: SimulatedLightCurves) -> TransitDataset:
     for i in range(n):
         g, loc, st = views_and_vetting(sim.time, sim.flux[i], p["tce_period"][i], p["tce_t0"][i], p["tce_duration"][i])
         gv[i], lv[i] = g, loc
-        stats.append(st)
+        stats.append(st.to_dict())
     return TransitDataset(gv, lv, p["label"].copy(), dict(p), stack_statistics(stats))
 
 
@@ -442,24 +460,23 @@ def make_dataset(
 
 
 def simulate_kepler90_like(seed: int = 0, noise_ppm: float = 480.0):
-    """A stand-in for Kepler-90's Q3-Q5 light curve: its planets' ephemerides and depths on Kepler's
-    time grid (BKJD 260-349.5, 352.4-373.2, 443.5-538.2), with 480 ppm white noise per cadence and
-    mild spot modulation. Used in reduced mode where the real files are absent.
-    Returns a :class:`~coursekit.transits.io.LightCurve`.
+    """A stand-in for Kepler-90's Q3-Q5 light curve, as a ``lightkurve.LightCurve`` (BKJD, flux median ~1).
+
+    Its planets' ephemerides and depths (:data:`~coursekit.transits.data.KEPLER90_PLANETS`) on Kepler's time grid
+    (BKJD 260-349.5, 352.4-373.2, 443.5-538.2), with 480 ppm white noise per cadence (the real light curve's
+    scatter) and mild spot modulation. Used where the real files are neither cached nor downloadable.
     """
-    from coursekit.transits.io import LightCurve
-    from coursekit.transits.pipeline import KEPLER90_PLANETS
+    from coursekit.transits.data import KEPLER90_KEPID, KEPLER90_PLANETS, _KEPLER90_DEPTH_PPM, make_lightcurve
 
     rng = np.random.default_rng(seed)
     dt = LONG_CADENCE_DAYS
     time = np.concatenate([np.arange(260.22, 349.50, dt), np.arange(352.38, 373.22, dt),
                            np.arange(443.49, 538.16, dt)])
     quarter = np.where(time < 350, 3, np.where(time < 400, 4, 5))
-    depths_ppm = {"b": 116, "c": 160, "i": 100, "d": 566, "e": 483, "f": 499, "g": 4159, "h": 8322}
     cfg = SimulationConfig(supersample=3)
     flux = np.ones(len(time))
     for name, (period, t0, dur_h) in KEPLER90_PLANETS.items():
-        depth = depths_ppm[name.split()[-1]] * 1e-6
+        depth = _KEPLER90_DEPTH_PPM[name.split()[-1]] * 1e-6
         k = np.sqrt(depth / 1.1)
         # a/R* from the duration of a central transit: T = P / pi * (1 + k) / (a/R*)
         a_rs = period / np.pi * (1 + k) / (dur_h / 24)
@@ -467,5 +484,28 @@ def simulate_kepler90_like(seed: int = 0, noise_ppm: float = 480.0):
     flux *= 1 + 5e-4 * np.sin(2 * np.pi * time / 17.0 + rng.uniform(0, 2 * np.pi))
     flux += noise_ppm * 1e-6 * rng.standard_normal(len(time))
     keep = rng.random(len(time)) > 0.05
-    return LightCurve(time[keep], flux[keep], np.full(keep.sum(), noise_ppm * 1e-6), quarter[keep],
-                      target="simulated Kepler-90 stand-in", meta={"KEPLERID": 11442793})
+    lc = make_lightcurve(time[keep], flux[keep], np.full(keep.sum(), noise_ppm * 1e-6),
+                         target="simulated Kepler-90 stand-in", meta={"KEPLERID": KEPLER90_KEPID})
+    lc["quarter"] = quarter[keep]
+    return lc
+
+
+def inject_transit(lightcurve, period: float, t0: float, depth: float, duration: float, *, impact: float = 0.3,
+                   limb_darkening: tuple[float, float] = (0.4, 0.25)):
+    """A copy of ``lightcurve`` (a ``lightkurve.LightCurve``) with a batman transit multiplied in.
+
+    period, t0 (BKJD), duration (days, first to fourth contact): the planet's ephemeris; depth: fractional.
+    The radius ratio follows from the depth (limb-darkened centre boost ~1.1), a/R* from the duration of a
+    transit at ``impact``; the model is integrated over the 29.4-min cadence, as in :func:`simulate_lightcurves`.
+    """
+    from coursekit.transits.data import lc_arrays
+
+    if not (period > 0 and duration > 0 and 0 < depth < 1):
+        raise ValueError(f"need period > 0, duration > 0 and 0 < depth < 1, got {period}, {duration}, {depth}")
+    time, flux = lc_arrays(lightcurve)
+    k = np.sqrt(depth / 1.1)
+    a_rs = period / (np.pi * duration) * np.sqrt(max((1 + k) ** 2 - impact**2, 1e-6))
+    dip = _batman_dip(time, t0, period, k, a_rs, impact, limb_darkening, SimulationConfig(supersample=3))
+    out = lightcurve.copy()
+    out.flux = out.flux * (1.0 - dip)
+    return out

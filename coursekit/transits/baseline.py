@@ -1,11 +1,12 @@
-"""Classical vetting: the tests a person (or the Kepler Data Validation pipeline) applies to a TCE.
+"""The classical baseline: the vetting tests a person (or Kepler's Data Validation pipeline) applies to a TCE.
 
 Given a flattened light curve and an ephemeris (period, epoch, duration):
 
 * **signal-to-noise**: box depth over its uncertainty; Kepler's detection threshold is 7.1 sigma
   (Jenkins et al. 2010);
 * **odd/even depth test**: an eclipsing binary with two unequal eclipses detected at half its
-  period shows alternating depths (Batalha et al. 2010; Thompson et al. 2018, DR25 robovetter);
+  period shows alternating depths (Batalha et al. 2010; Thompson et al. 2018, DR25 robovetter); the odd and
+  even depths and their errors are astropy's ``BoxLeastSquares.compute_stats``;
 * **secondary-eclipse test**: a significant dip elsewhere in the orbit (searched over all phases
   at least two durations from the primary, its significance measured against the scatter of box
   depths at all those phases, which includes red noise) betrays a self-luminous companion.
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from coursekit.transits.preprocess import phase_fold, robust_std, transit_number
+from coursekit.transits.preprocess import phase_fold, robust_std
 
 #: Kepler's transit-search threshold, sigma.
 SNR_THRESHOLD = 7.1
@@ -49,6 +50,28 @@ def _box(flux_in: np.ndarray, sd: float) -> tuple[float, float]:
     if len(flux_in) == 0:
         return float("nan"), float("inf")
     return float(1.0 - np.mean(flux_in)), sd / np.sqrt(len(flux_in))
+
+
+def odd_even_depths(time: np.ndarray, flux: np.ndarray, period: float, t0: float, duration: float,
+                    sigma: float) -> tuple[float, float, float, float]:
+    """``(depth_odd, err_odd, depth_even, err_even)`` from astropy's ``BoxLeastSquares.compute_stats``.
+
+    time (n,) days; flux (n,) flattened, out-of-transit level 1; sigma: per-cadence scatter (the weights).
+    NaN depth (and infinite error) for a parity with no cadence in transit.
+    """
+    import warnings
+
+    from astropy.timeseries import BoxLeastSquares
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a parity with no transit divides by zero
+        stats = BoxLeastSquares(time, flux, dy=np.full(len(time), sigma)).compute_stats(period, duration, t0)
+    (d_odd, e_odd), (d_even, e_even) = stats["depth_odd"], stats["depth_even"]
+    out = []
+    for d, e in ((d_odd, e_odd), (d_even, e_even)):
+        ok = np.isfinite(d) and np.isfinite(e) and e > 0
+        out += [float(d) if ok else float("nan"), float(e) if ok else float("inf")]
+    return out[0], out[1], out[2], out[3]
 
 
 def vetting_statistics(
@@ -82,10 +105,8 @@ def vetting_statistics(
         sd = float(np.std(f)) or 1e-6
     depth, err = _box(f[inside], sd)
     snr = depth / err if np.isfinite(depth) and err > 0 else 0.0
-    parity = transit_number(time, period, t0) % 2
-    d_odd, e_odd = _box(f[inside & (parity == 1)], sd)
-    d_even, e_even = _box(f[inside & (parity == 0)], sd)
-    if np.isfinite(d_odd) and np.isfinite(d_even):
+    d_odd, e_odd, d_even, e_even = odd_even_depths(time, f, period, t0, duration, sd)
+    if np.isfinite(d_odd) and np.isfinite(d_even) and np.hypot(e_odd, e_even) > 0:
         oe = abs(d_odd - d_even) / np.hypot(e_odd, e_even)
     else:
         oe = 0.0
