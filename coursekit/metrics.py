@@ -140,6 +140,10 @@ class Measurement:
         return f"{text} {self.unit}" if self.unit else text
 
     def __format__(self, spec: str) -> str:
+        """``f"{m}"`` and ``f"{m:>20}"`` use :meth:`__str__`; a number format (``f"{m:.3f}"``) applies to both numbers."""
+        if spec and spec[-1] in "eEfFgG%":
+            text = f"{format(self.value, spec)} ± {format(self.err, spec)}"
+            return f"{text} {self.unit}" if self.unit else text
         return format(str(self), spec)
 
     @property

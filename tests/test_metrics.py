@@ -77,6 +77,8 @@ def test_measurement_str_and_difference():
     assert str(Measurement(1234.5, 25)) == "1234 ± 25"
     assert str(Measurement(0.5, 0.0)) == "0.5"
     assert f"{Measurement(0.93412, 0.0121):>15}" == "  0.934 ± 0.012"
+    assert f"{Measurement(0.93412, 0.0121, 'mag'):.2f}" == "0.93 ± 0.01 mag"
+    assert f"{Measurement(0.5, 0.25):.0%}" == "50% ± 25%"
     d = difference(Measurement(0.9, 0.03), Measurement(0.8, 0.04))
     assert d.value == pytest.approx(0.1) and d.err == pytest.approx(0.05)
     with pytest.raises(ValueError, match="units"):
