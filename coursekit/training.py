@@ -353,6 +353,11 @@ def fit(
         torch intra-op CPU threads while training on a CPU, restored afterwards
         (:func:`torch_threads`). Small networks often train as fast on one thread
         and leave the other cores to the notebook; ``None`` keeps torch's setting.
+
+    Under ``torchrun --nproc_per_node N`` the same call trains data-parallel (see the
+    module docstring): ``batch_size`` is per process, the returned :class:`History`
+    holds losses and metrics averaged over all processes, and every process ends with
+    the same weights.
     """
     env = distributed_env()
     device = torch.device(device) if device is not None else get_device()
