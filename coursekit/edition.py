@@ -20,6 +20,7 @@ import copy
 import json
 import re
 import textwrap
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,9 +147,12 @@ def studentize(nb: dict, name: str = "notebook") -> Edition:
     insert_at = next((i + 1 for i, c in enumerate(cells) if c.get("cell_type") == "markdown"), 0)
     cells.insert(insert_at, banner)
     nb["cells"] = cells
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
         if isinstance(cell.get("source"), list):
             cell["source"] = "".join(cell["source"])
+        cell.setdefault("id", f"cell-{i}")
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        nb["nbformat"], nb["nbformat_minor"] = 4, 5
     return Edition(nb, solutions)
 
 
@@ -166,7 +170,9 @@ def plan(root: Path = _ROOT) -> dict[Path, str]:
     files: dict[Path, str] = {}
     by_topic: dict[str, dict[str, str]] = {}
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
+        with warnings.catch_warnings():   # a solved notebook without cell ids: the student edition gets stable ones
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(path, as_version=4)
         edition = studentize(json.loads(nbformat.writes(nb)), name=path.name)
         files[root / "notebooks" / "student" / path.name] = _dump(edition.notebook)
         for ex_id, text in edition.solutions.items():

@@ -105,7 +105,6 @@ def test_notebook_structure(path: Path):
         assert field in header, f"{path.name}: header lacks {field}"
     # 3. mode and device printed at the top
     assert "print_header(" in _src(cells[2]), f"{path.name}: third cell must call coursekit.print_header"
-    text = "\n".join(_src(c) for c in cells)
     markdown = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
     assert "## Where it breaks" in markdown, f"{path.name}: no 'Where it breaks' section"
     assert "## Exercises" in markdown, f"{path.name}: no 'Exercises' section"

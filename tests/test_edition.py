@@ -36,7 +36,8 @@ def test_build_it_cell_keeps_indentation_and_records_solution():
 
 
 def test_value_cell_id_taken_from_the_single_check_call():
-    src = "### BEGIN SOLUTION\nanswer = 22.8\n### END SOLUTION\n### STUDENT: answer = None  # yours\ncheck('gw.network_snr', answer)"
+    src = ("### BEGIN SOLUTION\nanswer = 22.8\n### END SOLUTION\n### STUDENT: answer = None  # yours\n"
+           "check('gw.network_snr', answer)")
     student, sols = studentize_source(src)
     assert student == "answer = None  # yours\ncheck('gw.network_snr', answer)"
     assert sols == {"gw.network_snr": "answer = 22.8"}
@@ -94,7 +95,8 @@ def test_write_then_check_on_a_scratch_repository(tmp_path):
 
 def test_committed_student_edition_is_in_sync():
     stale = stale_files(ROOT)
-    assert not stale, f"out of date: {stale}; run `python -m coursekit edition` and commit notebooks/student and coursekit/solutions"
+    assert not stale, (f"out of date: {stale}; run `python -m coursekit edition` and commit notebooks/student "
+                       "and coursekit/solutions")
 
 
 def test_student_edition_holds_no_solution_and_package_holds_no_plain_solution():
