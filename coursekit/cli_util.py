@@ -42,6 +42,8 @@ def _checked(kind: type, ok, what: str, name: str, doc: str):
 positive_int = _checked(int, lambda v: v > 0, "a positive integer", "positive_int", "an integer > 0")
 nonneg_int = _checked(int, lambda v: v >= 0, "an integer >= 0", "nonneg_int", "an integer >= 0")
 positive_float = _checked(float, lambda v: v > 0, "a positive number", "positive_float", "a finite number > 0")
+finite_float = _checked(float, lambda v: True, "a finite number", "finite_float",
+                        "any finite number (e.g. a magnitude); nan and inf are refused")
 probability = _checked(float, lambda v: 0 < v < 1, "a probability between 0 and 1 (exclusive)", "probability",
                        "a probability strictly between 0 and 1 (e.g. a false-alarm probability)")
 

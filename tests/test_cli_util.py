@@ -11,6 +11,7 @@ from coursekit.cli_util import (
     UsageError,
     check_out_path,
     existing_file,
+    finite_float,
     nonneg_int,
     positive_float,
     positive_int,
@@ -25,6 +26,7 @@ from coursekit.cli_util import (
         (nonneg_int, [("0", 0), ("7", 7)], ["-1", "2.0", "abc"]),
         (positive_float, [("0.5", 0.5), ("3", 3.0), ("1e-3", 1e-3)], ["0", "-1", "nan", "inf", "x"]),
         (probability, [("0.01", 0.01), ("0.999", 0.999)], ["0", "1", "1.5", "-0.1", "nan", "p"]),
+        (finite_float, [("24.5", 24.5), ("-3", -3.0), ("0", 0.0)], ["nan", "inf", "-inf", "mag"]),
     ],
 )
 def test_numeric_types(fn, good, bad):
