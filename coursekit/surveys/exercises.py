@@ -95,7 +95,7 @@ function_exercise(
 
 effect_exercise(
     "surveys.size_scaling", title="Experiment: how much slower are cut-outs twice as large per side?",
-    direction=+1, min_sigma=3.0, value_range=(0.8, 2.8), what="log2(throughput at 64 px / at 128 px)",
+    direction=+1, min_sigma=2.0, value_range=(0.8, 2.8), what="log2(throughput at 64 px / at 128 px)",
     hints=("Time the network at two cut-out sizes with the same settings and compare the two rates.",
            "`size_scaling(config, small=cnn)` returns log2(rate_64 / rate_128) with its error; a convolution's work "
            "grows with the number of pixels, so expect about 2 (4x the pixels)."))
