@@ -15,10 +15,13 @@ student edition (``notebooks/student/``) instead of the solved one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -173,6 +176,27 @@ def summary_markdown(runs: list[NotebookRun], mode: str) -> str:
     return "\n".join(rows)
 
 
+@contextlib.contextmanager
+def stand_ins_only(enabled: bool = True) -> Iterator[None]:
+    """While active (and ``enabled``), kernels see an empty temporary cache and no network: every data set resolves
+    to its stand-in, as on a student's offline machine without the samples."""
+    if not enabled:
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("COURSEKIT_DATA_DIR", "COURSEKIT_OFFLINE")}
+    with tempfile.TemporaryDirectory(prefix="coursekit-empty-cache-") as empty:
+        os.environ["COURSEKIT_DATA_DIR"] = empty
+        os.environ["COURSEKIT_OFFLINE"] = "1"
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from coursekit.config import get_mode
 
@@ -183,12 +207,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     notebooks = find_notebooks(args.notebooks, folder)
     out_dir = Path(args.out)
     runs = []
-    for nb in notebooks:
-        print(f"running {nb.name} ({mode}) ...", flush=True)
-        run = run_notebook(nb, out_dir, mode, timeout=args.timeout, html=args.html)
-        print(f"  {run.status} in {run.seconds:.1f} s" + (f": {run.error}" if run.error else ""), flush=True)
-        runs.append(run)
-    md = summary_markdown(runs, mode)
+    with stand_ins_only(args.stand_ins):
+        for nb in notebooks:
+            print(f"running {nb.name} ({mode}{', stand-ins only' if args.stand_ins else ''}) ...", flush=True)
+            run = run_notebook(nb, out_dir, mode, timeout=args.timeout, html=args.html)
+            print(f"  {run.status} in {run.seconds:.1f} s" + (f": {run.error}" if run.error else ""), flush=True)
+            runs.append(run)
+    md = summary_markdown(runs, mode + (", stand-ins only" if args.stand_ins else ""))
     (out_dir / "summary.md").write_text(md + "\n")
     (out_dir / "summary.json").write_text(json.dumps([asdict(r) for r in runs], indent=2))
     print()
@@ -207,6 +232,8 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=int, default=1800, help="per-cell timeout in seconds")
     p.add_argument("--student", action="store_true", help="run the student edition (NOTEBOOKS_DIR/student/)")
     p.add_argument("--html", action="store_true", help="also export each executed notebook to HTML (figures embedded)")
+    p.add_argument("--stand-ins", action="store_true",
+                   help="an empty cache and no network: every data set on its stand-in (timing 'without the samples')")
     p.set_defaults(func=_cmd_run)
 
     from coursekit import edition

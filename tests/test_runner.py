@@ -57,3 +57,20 @@ def test_executed_notebook_keeps_its_figures_and_exports_html(tmp_path, monkeypa
     import os
 
     assert os.environ["MPLBACKEND"] == "Agg"   # restored after the run
+
+
+def test_stand_ins_only_hides_the_cache_and_the_network(tmp_path, monkeypatch):
+    import os
+
+    from coursekit.runner import stand_ins_only
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("COURSEKIT_OFFLINE", raising=False)
+    nb = _write(tmp_path / "05_env.ipynb", [
+        "import os\nfrom coursekit.results import record\n"
+        "record('offline', os.environ['COURSEKIT_OFFLINE'])\nrecord('empty', not os.listdir(os.environ['COURSEKIT_DATA_DIR']))",
+    ])
+    with stand_ins_only():
+        run = run_notebook(nb, tmp_path / "out", mode="reduced", timeout=120)
+    assert run.results == ["offline: 1", "empty: True"]
+    assert os.environ["COURSEKIT_DATA_DIR"] == str(tmp_path) and "COURSEKIT_OFFLINE" not in os.environ
