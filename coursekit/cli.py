@@ -30,7 +30,6 @@ DOCTOR_PACKAGES = [
     ("matplotlib", "matplotlib"),
     ("h5py", "h5py"),
     ("pooch", "pooch"),
-    ("astroML", "astroML"),
     ("gwpy", "gwpy"),
     ("pycbc", "pycbc"),
     ("lightkurve", "lightkurve"),
@@ -247,17 +246,9 @@ def _print_json(obj) -> None:
 
 # --------------------------------------------------------------------------- parser
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from coursekit.cli_util import positive_float
+
     parser = argparse.ArgumentParser(
         prog="python -m coursekit",
         description="Machine Learning for Astrophysics & Cosmology: course tools.",
@@ -280,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--tier", choices=["sample", "full"], help="which tier of NAME (default: full where it exists)")
     q.add_argument("--samples", action="store_true", help="the sample tier of every data set (a few MB each)")
     q.add_argument("--all", action="store_true", help="the full tier of every data set (for a classroom cache)")
-    q.add_argument("--timeout", type=_positive_float, default=15.0,
+    q.add_argument("--timeout", type=positive_float, default=15.0,
                    help="give up when no byte arrives for this many seconds (default 15)")
     q = dsub.add_parser("import", help="copy the data files found in FOLDER (matched by sha256) into the cache")
     q.add_argument("folder", metavar="FOLDER")

@@ -107,3 +107,39 @@ def test_metrics_by_bin_counts():
     res = M.metrics_by_bin(zs, zs, np.array([18, 18.5, 19, 20, 20.5, 21]), [17, 19.5, 22])
     np.testing.assert_array_equal(res["count"], [3, 3])
     assert np.all(np.isnan(res["nmad"]))  # fewer than 5 per bin -> NaN, not a noisy number
+
+
+def test_the_two_nmads_hand_values():
+    """Ilbert et al. 2006 (bias included) vs Brammer et al. 2008 (median subtracted) on a biased estimator."""
+    zs = np.zeros(5)
+    zp = np.array([0.10, 0.11, 0.12, 0.13, 0.50])  # dz = zp; median 0.12
+    assert M.nmad(zp, zs) == pytest.approx(1.48 * 0.12)
+    # |dz - 0.12| = 0.02, 0.01, 0, 0.01, 0.38 -> median 0.01
+    assert M.sigma_mad(zp, zs) == pytest.approx(1.4826 * 0.01)
+
+
+def test_measure_and_paired_difference_uncertainties():
+    rng = np.random.default_rng(0)
+    zs = rng.uniform(0.1, 0.8, 2000)
+    a = zs + 0.02 * (1 + zs) * rng.standard_normal(2000)
+    b = zs + 0.03 * (1 + zs) * rng.standard_normal(2000)
+    ma = M.measure("nmad", a, zs, n_boot=200)
+    assert ma.value == pytest.approx(M.nmad(a, zs)) and 0.0003 < ma.err < 0.001
+    assert ma.value == pytest.approx(0.02, abs=3 * ma.err)
+    d = M.paired_difference("nmad", a, b, zs, n_boot=200)
+    assert d.value == pytest.approx(M.nmad(a, zs) - M.nmad(b, zs)) and d.value < -4 * d.err
+    same = M.paired_difference("nmad", a, a, zs, n_boot=50)
+    assert same.value == 0 and same.err == 0
+    with pytest.raises(ValueError, match="unknown metric"):
+        M.measure("rmse", a, zs)
+
+
+def test_multimodal_indices_finds_the_bimodal_rows():
+    from scipy import stats
+
+    grid = np.linspace(0, 1.5, 301)
+    uni = stats.norm.pdf(grid, 0.4, 0.05)
+    bi = 0.6 * stats.norm.pdf(grid, 0.3, 0.04) + 0.4 * stats.norm.pdf(grid, 0.9, 0.04)
+    weak = 0.95 * stats.norm.pdf(grid, 0.3, 0.04) + 0.05 * stats.norm.pdf(grid, 0.9, 0.04)
+    idx = M.multimodal_indices(grid, np.stack([uni, weak, bi, uni]), n=3)
+    np.testing.assert_array_equal(idx, [2])

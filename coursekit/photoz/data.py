@@ -1,25 +1,29 @@
-"""Photometric tables from disk and the features the models see.
+"""Photometric tables: the BOSS DR10 sample through the course's data cache, user tables, and model features.
 
-:func:`load_photometry_csv` reads a plain CSV table of ugriz magnitudes, their
-errors and (optionally) a spectroscopic redshift into a
-:class:`~coursekit.photoz.simulate.PhotometryCatalog`. Column names are
-configurable (:class:`Columns`; the defaults are the ANNZ/BOSS names
-``MAG_U, MAGERR_U, ..., Z``). The ANNZ header style
-``#F:MAG_U;F:MAGERR_U;...;D:Z`` is understood.
+* :func:`load_boss` resolves the manifest data set ``sdss_boss_dr10_photoz``
+  with :func:`coursekit.data.resolve` (sample tier in reduced mode, full in
+  full mode, both the six ANNZ2 files) and returns ``(train, test)`` astropy
+  ``Table`` s with the same columns from every tier; offline without the
+  sample, the tables come from the physical simulator
+  (:func:`coursekit.photoz.simulate.simulate_galaxies`), and
+  ``table.meta["tier"]`` says so.
+* :func:`read_photometry` reads a user's CSV table. Column names are found
+  without options when they follow ANNZ (``MAG_U``, ``MAGERR_U``, ``Z``),
+  SDSS SkyServer (``u``, ``err_u``, ``redshift``) or CasJobs
+  (``modelMag_u``, ``modelMagErr_u``, ``z``) conventions, matched
+  case-insensitively; ``{b}`` in a pattern is the band letter as written.
+* :func:`features` turns a catalogue into the network's inputs.
 
-Non-detections and missing values are handled the documented way
-(``missing=``): magnitudes >= ``bad_mag`` (SDSS/SExtractor's 99 and -99
-sentinels), NaN, inf or error <= 0 are either
-
-* ``"drop"`` (default): the row is removed (and counted), or
-* ``"fill"``: the magnitude is replaced by the sample's 99th percentile in
-  that band (a faint limit) and its error by ``fill_error``, or
-* ``"raise"``: a ``ValueError`` names the rows and columns.
+Non-detections and missing values (``missing=``): magnitudes with
+``|mag| >= bad_mag`` (SDSS/SExtractor's 99 and -99 sentinels), NaN, inf or an
+error <= 0 are ``"drop"`` ped (the default; counted), ``"fill"`` ed with the
+band's 99th percentile and a 1 mag error, or ``"raise"``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,52 +31,170 @@ import numpy as np
 
 from coursekit.photoz.simulate import BANDS, PhotometryCatalog
 
-#: The BOSS DR10 files of the shared sample / the manifest entry ``sdss_boss_dr10_photoz``.
+#: The manifest data set of notebook 03.
+DATASET = "sdss_boss_dr10_photoz"
+#: The ANNZ2 training and evaluation files of BOSS DR10 (the split the benchmark uses).
 BOSS_TRAIN_FILES: tuple[str, ...] = ("boss_dr10_0.csv", "boss_dr10_1.csv", "boss_dr10_2.csv", "boss_dr10_3.csv")
 BOSS_EVAL_FILES: tuple[str, ...] = ("boss_dr10_eval0.csv", "boss_dr10_eval1.csv")
-BOSS_DIRNAME = "sdss_photoz_boss_dr10"
+
+#: Redshifts a spectroscopic training table may hold: stars scatter to about -0.01; nothing seen in ugriz is
+#: beyond z ~ 7 (the most distant SDSS quasars).
+Z_PLAUSIBLE: tuple[float, float] = (-0.01, 7.0)
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Column names of a photometry table: ``mag``/``err`` templates with ``{band}`` (upper-case) and ``z``."""
+    """The columns of a table that hold each band's magnitude and error, and the redshift (``None``: absent)."""
 
-    mag: str = "MAG_{band}"
-    err: str = "MAGERR_{band}"
-    z: str | None = "Z"
+    mags: tuple[str, ...]
+    errs: tuple[str, ...]
+    z: str | None
     bands: tuple[str, ...] = BANDS
 
-    def mag_names(self) -> list[str]:
-        return [self.mag.format(band=b.upper(), b=b) for b in self.bands]
 
-    def err_names(self) -> list[str]:
-        return [self.err.format(band=b.upper(), b=b) for b in self.bands]
+def _fill(pattern: str, bands: Sequence[str]) -> list[str]:
+    if "{b}" not in pattern and "{band}" not in pattern:
+        raise ValueError(f"column pattern {pattern!r} must contain {{b}} (the band letter), e.g. 'mag_{{b}}'")
+    return [pattern.replace("{band}", b).replace("{b}", b) for b in bands]
+
+
+#: Naming conventions recognised without options, tried in this order: ANNZ/BOSS, SDSS CasJobs (model and
+#: cmodel magnitudes), SDSS SkyServer (``u`` with ``err_u``, or ``dered_u``), and two common plain styles.
+KNOWN_SCHEMES: tuple[tuple[str, str], ...] = (
+    ("MAG_{b}", "MAGERR_{b}"),
+    ("modelMag_{b}", "modelMagErr_{b}"),
+    ("cModelMag_{b}", "cModelMagErr_{b}"),
+    ("dered_{b}", "err_{b}"),
+    ("{b}", "err_{b}"),
+    ("{b}", "{b}_err"),
+    ("mag_{b}", "mag_err_{b}"),
+)
+#: Spectroscopic-redshift column names recognised without options (SkyServer joins call it ``redshift``).
+KNOWN_Z_NAMES: tuple[str, ...] = ("redshift", "zspec", "z_spec", "specz", "spec_z", "Z", "z")
+
+
+def _lookup(columns: Sequence[str]) -> dict[str, str]:
+    """Map every case-folded column name to the real one (the first wins)."""
+    out: dict[str, str] = {}
+    for c in columns:
+        out.setdefault(str(c).casefold(), str(c))
+    return out
+
+
+def _find(name: str, columns: Sequence[str]) -> str | None:
+    if name in columns:
+        return name
+    return _lookup(columns).get(name.casefold())
+
+
+def detect_columns(columns: Sequence[str], *, bands: str | Sequence[str] = BANDS, mag: str | None = None,
+                   err: str | None = None, z: str | None = None, need_z: bool = True) -> Columns:
+    """Decide which columns of a table hold the magnitudes, errors and redshift.
+
+    ``mag``/``err`` are patterns with ``{b}`` for the band letter as written in
+    ``bands`` (``"mag_{b}"``); names match case-insensitively (the exact spelling
+    first). Patterns left ``None`` are found among :data:`KNOWN_SCHEMES`, the
+    redshift among :data:`KNOWN_Z_NAMES` (never a column already used for a
+    magnitude, so SkyServer's ``z`` band is not taken for a redshift).
+    Raises ``ValueError`` naming the table's columns and the option to set.
+    """
+    bands = tuple(bands)
+    if len(bands) < 2 or len(set(bands)) != len(bands):
+        raise ValueError(f"need at least two distinct band letters, got {''.join(bands)!r}")
+    if (mag is None) != (err is None):
+        raise ValueError("give the magnitude and error column patterns together (--mag-col and --err-col), or "
+                         "neither to recognise SDSS/CasJobs/ANNZ names")
+    cols = [str(c) for c in columns]
+    schemes = [(mag, err)] if mag is not None else list(KNOWN_SCHEMES)
+    chosen = None
+    for m, e in schemes:
+        names = _fill(m, bands) + _fill(e, bands)
+        found = [_find(c, cols) for c in names]
+        if all(found) and len(set(found)) == len(found):
+            chosen = found
+            break
+    if chosen is None:
+        if mag is not None:
+            lacking = [c for c in _fill(mag, bands) + _fill(err, bands) if not _find(c, cols)]
+            raise ValueError(f"missing column(s) {lacking}; the table has {cols[:20]}. "
+                             "Set --mag-col/--err-col to patterns with {b}, e.g. --mag-col 'mag_{b}'")
+        tried = ", ".join(f"{m}/{e}" for m, e in schemes)
+        raise ValueError(f"no magnitude/error columns found for bands {''.join(bands)} (tried {tried}); the table "
+                         f"has {cols[:20]}. Name them with --mag-col and --err-col, e.g. --mag-col 'mag_{{b}}'")
+    mags, errs = tuple(chosen[: len(bands)]), tuple(chosen[len(bands):])
+    used = set(chosen)
+    if z is not None and z != "":
+        z_col = _find(z, cols)
+        if z_col is None and need_z:
+            raise ValueError(f"missing redshift column {z!r}; the table has {cols[:20]}. Set --z-col")
+    elif z == "":
+        z_col = None
+    else:
+        z_col = next((_find(n, cols) for n in KNOWN_Z_NAMES if _find(n, cols) and _find(n, cols) not in used), None)
+        if z_col is None and need_z:
+            raise ValueError(f"no spectroscopic redshift column found (tried {', '.join(KNOWN_Z_NAMES)}); the "
+                             f"table has {cols[:20]}. Name it with --z-col")
+    if z_col is not None and z_col in used:
+        raise ValueError(f"column {z_col!r} is used both as a magnitude/error and as the redshift; set --z-col")
+    return Columns(mags, errs, z_col, bands)
 
 
 def _read_table(path: Path):
     import pandas as pd
 
-    with open(path) as fh:
-        first = fh.readline().strip()
-    if first.startswith("#"):
-        # ANNZ style "#F:MAG_U;F:MAGERR_U;...;D:Z" or a commented CSV header
-        body = first.lstrip("#").strip()
-        sep = ";" if ";" in body else ","
-        names = [n.split(":")[-1].strip() for n in body.split(sep)]
-        return pd.read_csv(path, comment="#", header=None, names=names, skipinitialspace=True)
-    return pd.read_csv(path, skipinitialspace=True)
+    try:
+        with open(path) as fh:
+            first = fh.readline().strip()
+        if first.startswith("#"):
+            # ANNZ style "#F:MAG_U;F:MAGERR_U;...;D:Z" or a commented CSV header
+            body = first.lstrip("#").strip()
+            sep = ";" if ";" in body else ","
+            names = [n.split(":")[-1].strip() for n in body.split(sep)]
+            return pd.read_csv(path, comment="#", header=None, names=names, skipinitialspace=True)
+        return pd.read_csv(path, skipinitialspace=True)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{path}: not a readable CSV table ({type(exc).__name__}: {str(exc)[:100]})") from None
 
 
-def load_photometry_csv(
-    paths: str | os.PathLike | list[str | os.PathLike],
+def check_redshifts(z: np.ndarray, column: str = "z") -> None:
+    """Refuse a training redshift column that cannot be spectroscopic redshifts (ValueError, one line).
+
+    Refused: NaN/inf, values below ``Z_PLAUSIBLE[0]`` (negative beyond a star's
+    scatter) or above ``Z_PLAUSIBLE[1]``, and a constant column.
+    """
+    z = np.asarray(z, float)
+    if z.size == 0:
+        raise ValueError(f"redshift column {column!r} is empty")
+    bad = ~np.isfinite(z)
+    if bad.any():
+        raise ValueError(f"redshift column {column!r} has NaN/inf values (rows {np.flatnonzero(bad)[:5].tolist()}); "
+                         "remove those rows")
+    lo, hi = Z_PLAUSIBLE
+    if (z < lo).any():
+        rows = np.flatnonzero(z < lo)
+        raise ValueError(f"redshift column {column!r} has {rows.size} value(s) below {lo} (min {z.min():.3g}, rows "
+                         f"{rows[:5].tolist()}): redshifts are not negative; is {column!r} the spectroscopic redshift?")
+    if (z > hi).any():
+        rows = np.flatnonzero(z > hi)
+        raise ValueError(f"redshift column {column!r} has {rows.size} value(s) above {hi} (max {z.max():.3g}, rows "
+                         f"{rows[:5].tolist()}): not galaxy redshifts; is {column!r} a magnitude? Set --z-col")
+    if np.ptp(z) == 0:
+        raise ValueError(f"redshift column {column!r} is constant ({z[0]:.4g} in every row): nothing to learn; "
+                         "is it the spectroscopic redshift?")
+
+
+def read_photometry(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
     *,
-    columns: Columns = Columns(),
+    mag: str | None = None,
+    err: str | None = None,
+    z: str | None = None,
+    bands: str | Sequence[str] = BANDS,
     require_z: bool = True,
     z_min: float | None = None,
     bad_mag: float = 90.0,
     missing: str = "drop",
     fill_error: float = 1.0,
-    deduplicate: bool = False,
     report: dict | None = None,
 ) -> PhotometryCatalog:
     """Read one or more CSV files into a :class:`PhotometryCatalog`.
@@ -81,22 +203,21 @@ def load_photometry_csv(
     ----------
     paths:
         A file or a list of files with the same columns (concatenated in order).
-    columns:
-        Column names (:class:`Columns`).
+    mag, err, z, bands:
+        Column patterns and band letters (:func:`detect_columns`); ``None`` recognises SDSS SkyServer,
+        CasJobs and ANNZ names.
     require_z:
-        If False, a table without the redshift column is accepted (z = NaN), for prediction.
+        True for training tables (the redshift column must exist and pass
+        :func:`check_redshifts`); False for prediction (z is NaN where absent).
     z_min:
         Drop rows with ``z < z_min`` (e.g. 0.005: stars and failed redshifts).
     bad_mag, missing, fill_error:
-        Sentinel threshold (|mag| >= bad_mag is a non-detection) and the policy for
-        bad values: ``"drop"``, ``"fill"`` or ``"raise"`` (see the module docstring).
-    deduplicate:
-        Drop rows that repeat an earlier row exactly.
+        Sentinel threshold and the policy for bad values (module docstring).
     report:
-        If a dict is given, it receives counts: ``n_read``, ``n_bad``, ``n_low_z``, ``n_duplicates``,
-        and ``kept_rows``, the indices of the rows returned.
+        If a dict is given, it receives ``n_read``, ``n_bad``, ``n_low_z``, ``columns``
+        and ``kept_rows`` (indices of the rows returned) and ``bad_rows``.
     """
-    if missing not in {"drop", "fill", "raise"}:
+    if missing not in {"drop", "fill", "raise", "keep"}:
         raise ValueError(f"missing must be 'drop', 'fill' or 'raise', got {missing!r}")
     import pandas as pd
 
@@ -106,44 +227,39 @@ def load_photometry_csv(
     frames = []
     for p in path_list:
         p = Path(p)
-        if not p.exists():
-            raise FileNotFoundError(f"photometry table {p} does not exist")
-        df = _read_table(p)
-        need = columns.mag_names() + columns.err_names()
-        if columns.z is not None and require_z:
-            need.append(columns.z)
-        lacking = [c for c in need if c not in df.columns]
-        if lacking:
-            raise ValueError(
-                f"{p.name}: missing column(s) {lacking}; the table has {list(df.columns)}. "
-                "Name the columns with Columns(mag=..., err=..., z=...) or --mag-col/--err-col/--z-col."
-            )
-        frames.append(df)
+        if not p.is_file():
+            raise FileNotFoundError(f"photometry table {p} does not exist" if not p.exists() else f"{p} is not a file")
+        frames.append(_read_table(p))
     df = pd.concat(frames, ignore_index=True)
-    stats = {"n_read": len(df), "n_bad": 0, "n_low_z": 0, "n_duplicates": 0}
-    if deduplicate:
-        dup = df.duplicated()
-        stats["n_duplicates"] = int(dup.sum())
-        df = df[~dup].reset_index(drop=True)
-
+    if len(df) == 0:
+        raise ValueError(f"{path_list[0]}: the table has no rows")
+    columns = detect_columns(list(df.columns), bands=bands, mag=mag, err=err, z=z, need_z=require_z)
+    stats: dict = {"n_read": len(df), "n_bad": 0, "n_low_z": 0,
+                   "columns": {"mag": list(columns.mags), "err": list(columns.errs), "z": columns.z}}
     try:
-        mag = df[columns.mag_names()].to_numpy(float)
-        err = df[columns.err_names()].to_numpy(float)
-    except ValueError as exc:
-        raise ValueError(f"magnitude/error columns are not numeric: {exc}") from exc
-    has_z = columns.z is not None and columns.z in df.columns
-    z = df[columns.z].to_numpy(float) if has_z else np.full(len(df), np.nan)
-    if has_z and require_z and not np.all(np.isfinite(z)):
-        bad_rows = np.flatnonzero(~np.isfinite(z))[:5].tolist()
-        raise ValueError(f"redshift column {columns.z!r} has NaN/inf values (rows {bad_rows}...)")
+        mag = df[list(columns.mags)].apply(pd.to_numeric, errors="raise").to_numpy(float)
+        err = df[list(columns.errs)].apply(pd.to_numeric, errors="raise").to_numpy(float)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"magnitude/error columns are not numeric: {exc}") from None
+    has_z = columns.z is not None
+    if has_z:
+        try:
+            z = pd.to_numeric(df[columns.z], errors="raise").to_numpy(float)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"redshift column {columns.z!r} is not numeric: {exc}") from None
+    else:
+        z = np.full(len(df), np.nan)
+    if has_z and require_z:
+        check_redshifts(z, columns.z)
 
     bad = ~np.isfinite(mag) | (np.abs(mag) >= bad_mag) | ~np.isfinite(err) | (err <= 0)
     row_bad = bad.any(axis=1)
     stats["n_bad"] = int(row_bad.sum())
+    stats["bad_rows"] = np.flatnonzero(row_bad)
     if row_bad.any():
         if missing == "raise":
             rows, cols = np.nonzero(bad)
-            names = sorted({columns.mag_names()[c] for c in cols})
+            names = sorted({list(columns.mags)[c] for c in cols})
             raise ValueError(
                 f"{row_bad.sum()} rows have missing or non-detected magnitudes (|mag| >= {bad_mag}, NaN, or "
                 f"error <= 0) in {names}, e.g. rows {sorted(set(rows.tolist()))[:5]}; use missing='drop' or 'fill'"
@@ -152,68 +268,69 @@ def load_photometry_csv(
             for j in range(mag.shape[1]):
                 good = ~bad[:, j]
                 if not good.any():
-                    raise ValueError(f"column {columns.mag_names()[j]} has no valid value to fill from")
-                faint = np.percentile(mag[good, j], 99)
-                mag[bad[:, j], j] = faint
+                    raise ValueError(f"column {list(columns.mags)[j]} has no valid value to fill from")
+                mag[bad[:, j], j] = np.percentile(mag[good, j], 99)
                 err[bad[:, j], j] = fill_error
             row_bad[:] = False
-    keep = ~row_bad
+    keep = ~row_bad if missing != "keep" else np.ones(len(df), bool)
     if z_min is not None and has_z:
         low = z < z_min
         stats["n_low_z"] = int((low & keep).sum())
         keep &= ~low
     if report is not None:
         report.update(stats)
-        report["kept_rows"] = np.flatnonzero(keep)  # row numbers (after de-duplication) that were kept
+        report["kept_rows"] = np.flatnonzero(keep)
     if not keep.any():
-        raise ValueError("no rows left after removing bad values and low redshifts")
+        raise ValueError(f"no rows left after removing {stats['n_bad']} with bad magnitudes and "
+                         f"{stats['n_low_z']} with z < {z_min}")
+    if has_z and require_z:
+        check_redshifts(z[keep], columns.z)  # e.g. constant once the bad rows are gone
     return PhotometryCatalog(mag[keep], err[keep], z[keep], tuple(columns.bands))
 
 
-def boss_paths(root: str | os.PathLike | None = None) -> tuple[list[Path], list[Path]]:
-    """``(train_files, eval_files)`` of the BOSS DR10 sample.
+def load_boss(mode: str | None = None, *, z_min: float = 0.005, n_standin: int = 15000, seed: int = 0,
+              train_fraction: float = 0.8, verbose: bool = True):
+    """The BOSS DR10 sample as ``(train, test)`` astropy Tables, from whichever tier resolves.
 
-    ``root`` is a folder holding the files; by default the shared real-sample
-    folder (``shared_real_dir() / "sdss_photoz_boss_dr10"``).
+    Real tiers: the four ANNZ2 training files and the two evaluation files, rows with
+    ``z < z_min`` or bad magnitudes dropped. Stand-in: ``n_standin`` simulated galaxies
+    with ``r < 21.5``, split ``train_fraction`` / rest. Columns ``MAG_U, MAGERR_U, ...,
+    MAG_Z, MAGERR_Z, Z`` in every tier; ``meta`` holds ``tier``, ``message`` and ``files``.
+    ``verbose`` prints the one-line data-tier message (to stdout; pass False and print
+    ``meta["message"]`` yourself where stdout must stay clean, e.g. for ``--json``).
     """
-    if root is None:
-        from coursekit.data import shared_real_dir
+    from coursekit.data import resolve
 
-        shared = shared_real_dir()
-        if shared is None:
-            raise FileNotFoundError(
-                "the shared real samples are not present here; in full mode use "
-                "coursekit.data.fetch('sdss_boss_dr10_photoz') and pass its folder"
-            )
-        root = shared / BOSS_DIRNAME
-    root = Path(root)
-    train = [root / f for f in BOSS_TRAIN_FILES]
-    evals = [root / f for f in BOSS_EVAL_FILES]
-    missing_files = [p.name for p in train + evals if not p.exists()]
-    if missing_files:
-        raise FileNotFoundError(f"BOSS files {missing_files} not found in {root}")
-    return train, evals
+    r = resolve(DATASET, mode=mode, verbose=False)
+    if verbose:
+        print(r.message)
+    meta = {"dataset": DATASET, "tier": r.tier, "message": r.message}
+    if r.is_real:
+        annz = {"mag": "MAG_{b}", "err": "MAGERR_{b}", "z": "Z", "z_min": z_min}
+        train = read_photometry([r.path(f) for f in BOSS_TRAIN_FILES], **annz)
+        test = read_photometry([r.path(f) for f in BOSS_EVAL_FILES], **annz)
+        files = [str(p) for p in r.paths]
+    else:
+        from coursekit.photoz.simulate import simulate_galaxies
 
-
-def load_boss(root: str | os.PathLike | None = None, z_min: float = 0.005) -> tuple[PhotometryCatalog, PhotometryCatalog]:
-    """The BOSS DR10 sample as ``(train, test)``: the four training files and the two evaluation files.
-
-    Rows with ``z < z_min`` (stars, failed redshifts) or bad magnitudes are dropped.
-    """
-    train, evals = boss_paths(root)
-    return (load_photometry_csv(train, z_min=z_min), load_photometry_csv(evals, z_min=z_min))
+        cat = simulate_galaxies(n_standin, seed=seed)
+        train, test = cat.split(train_fraction, seed=seed + 1)
+        files = []
+    return (train.to_table({**meta, "split": "train", "files": files}),
+            test.to_table({**meta, "split": "test", "files": files}))
 
 
 def features(cat: PhotometryCatalog, *, colours: bool = True, errors: bool = False,
              mag_clip: tuple[float, float] = (10.0, 30.0), err_clip: float = 2.0) -> np.ndarray:
-    """Model inputs (n, d): the magnitudes, then adjacent colours (u-g, g-r, ...), then (optionally) errors.
+    """Model inputs (n, d): the magnitudes, then adjacent colours (u-g, g-r, ...), then (optionally) log errors.
 
     With ``colours=True`` and ``errors=False`` this is the nine-feature set
     (5 magnitudes + 4 colours) of the reference measurements. Magnitudes are
     clipped to ``mag_clip`` and errors to ``err_clip`` so that a few absurd
-    values (u = 30 with a 40 mag error) cannot dominate the standardisation.
+    values (u = 30 with a 40 mag error) cannot dominate the standardisation;
+    use ``mag_clip=None`` to see the raw values (the range check of ``predict`` does).
     """
-    mag = np.clip(cat.mag, *mag_clip)
+    mag = np.clip(cat.mag, *mag_clip) if mag_clip is not None else np.asarray(cat.mag, float)
     parts = [mag]
     if colours:
         parts.append(mag[:, :-1] - mag[:, 1:])
@@ -230,44 +347,3 @@ def feature_names(bands: tuple[str, ...] = BANDS, *, colours: bool = True, error
     if errors:
         names += [f"log_err_{b}" for b in bands]
     return names
-
-
-#: SFD98 extinction ratios A_b / A_r for SDSS ugriz (A_b / E(B-V) = 5.155, 3.793, 2.751, 2.086, 1.479).
-SDSS_EXTINCTION_RATIO: tuple[float, ...] = (5.155 / 2.751, 3.793 / 2.751, 1.0, 2.086 / 2.751, 1.479 / 2.751)
-
-
-def load_specgals(paths: str | os.PathLike | list[str | os.PathLike], *, deredden: bool = True,
-                  z_min: float = 0.02, z_max: float | None = None) -> PhotometryCatalog:
-    """The SDSS DR8 spectroscopic galaxy table of astroML's ``fetch_sdss_specgals`` (FITS, one or two parts).
-
-    Uses the ``modelMag_{ugriz}`` magnitudes and ``modelMagErr_{ugriz}`` errors and the spectroscopic ``z``.
-    astroML's query already applies the quality cuts (``petroMag_r`` 10-18, i.e. the Main Galaxy
-    Sample; all model magnitudes 10-25; 0 < u - r < 6; ``rChi2 < 2``; ``0 < zErr < 0.01``; ``z > 0.02``).
-    With ``deredden=True`` Galactic extinction is removed using ``extinction_r`` scaled to each band
-    with the SFD98 ratios (:data:`SDSS_EXTINCTION_RATIO`). The file is not in the course manifest (no
-    verifiable sha256); point this at astroML's cached copy (``~/astroML_data/SDSSspecgalsDR8_*.fit.gz``).
-    """
-    from astropy.table import Table, vstack
-
-    path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    tables = []
-    for p in path_list:
-        if not Path(p).exists():
-            raise FileNotFoundError(f"{p} does not exist (astroML caches it in ~/astroML_data)")
-        tables.append(Table.read(p))
-    t = vstack(tables) if len(tables) > 1 else tables[0]
-    need = [f"modelMag_{b}" for b in BANDS] + [f"modelMagErr_{b}" for b in BANDS] + ["z"]
-    if deredden:
-        need.append("extinction_r")
-    lacking = [c for c in need if c not in t.colnames]
-    if lacking:
-        raise ValueError(f"not an astroML specgals table: missing {lacking}")
-    mag = np.stack([np.asarray(t[f"modelMag_{b}"], float) for b in BANDS], axis=1)
-    err = np.stack([np.asarray(t[f"modelMagErr_{b}"], float) for b in BANDS], axis=1)
-    z = np.asarray(t["z"], float)
-    if deredden:
-        mag = mag - np.asarray(t["extinction_r"], float)[:, None] * np.asarray(SDSS_EXTINCTION_RATIO)[None, :]
-    keep = np.isfinite(mag).all(1) & (err > 0).all(1) & (z >= z_min)
-    if z_max is not None:
-        keep &= z <= z_max
-    return PhotometryCatalog(mag[keep], err[keep], z[keep])

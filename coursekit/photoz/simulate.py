@@ -305,6 +305,39 @@ class PhotometryCatalog:
             err = f * self.mag_err / _POGSON
         return f, err
 
+    def to_table(self, meta: dict | None = None):
+        """An astropy ``Table`` with the BOSS/ANNZ column names ``MAG_U, MAGERR_U, ..., Z`` (magnitudes in mag)
+        plus the truth columns in upper case; ``meta`` goes into ``Table.meta`` (with ``asinh_b``)."""
+        import astropy.units as u
+        from astropy.table import Table
+
+        t = Table()
+        for j, b in enumerate(self.bands):
+            t[f"MAG_{b.upper()}"] = self.mag[:, j] * u.mag
+            t[f"MAGERR_{b.upper()}"] = self.mag_err[:, j] * u.mag
+        t["Z"] = self.z
+        for k, v in self.truth.items():
+            t[k.upper()] = v
+        t.meta.update(meta or {})
+        t.meta["bands"] = "".join(self.bands)
+        t.meta["asinh_b"] = list(self.asinh_b) if self.asinh_b is not None else None
+        return t
+
+    @classmethod
+    def from_table(cls, table) -> PhotometryCatalog:
+        """Inverse of :meth:`to_table` (columns ``MAG_<B>``, ``MAGERR_<B>``, ``Z``; bands from ``meta``)."""
+        bands = tuple(table.meta.get("bands", "".join(BANDS)))
+        need = [f"{p}_{b.upper()}" for b in bands for p in ("MAG", "MAGERR")] + ["Z"]
+        lacking = [c for c in need if c not in table.colnames]
+        if lacking:
+            raise ValueError(f"the table lacks column(s) {lacking}; expected {need} (PhotometryCatalog.to_table)")
+        mag = np.stack([np.asarray(table[f"MAG_{b.upper()}"], float) for b in bands], axis=1)
+        err = np.stack([np.asarray(table[f"MAGERR_{b.upper()}"], float) for b in bands], axis=1)
+        known = set(need)
+        truth = {c.lower(): np.asarray(table[c]) for c in table.colnames if c not in known}
+        b = table.meta.get("asinh_b")
+        return cls(mag, err, np.asarray(table["Z"], float), bands, tuple(b) if b else None, truth)
+
     def to_frame(self):
         """A pandas DataFrame with columns ``MAG_U, MAGERR_U, ..., Z`` (the BOSS/ANNZ names) plus truth columns."""
         import pandas as pd

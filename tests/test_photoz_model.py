@@ -1,4 +1,4 @@
-"""Tests of coursekit.photoz.mdn: the stable loss, the mixture helpers, training and save/load."""
+"""Tests of coursekit.photoz.model: the mixture head, the stable loss, the bare loop, training and save/load."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 from scipy import stats
 
-from coursekit.photoz import mdn
+from coursekit.photoz import model as mdn
 from coursekit.training import torch_threads
 
 _trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
@@ -108,9 +108,10 @@ def test_estimator_learns_a_calibrated_noisy_relation_and_round_trips(tmp_path):
     assert 0.6 < cov < 0.76
     resid = est.predict(x[3000:], grid, "median") - z[3000:]
     assert 0.03 < np.std(resid) < 0.05
-    path = est.save(tmp_path / "m.pt", feature_names=None)
+    path = est.save(tmp_path / "m.pt", bands="ab")
     again, extra = mdn.MDNPhotoZ.load(path)
     np.testing.assert_allclose(again.predict_params(x[3000:3010]), est.predict_params(x[3000:3010]), rtol=1e-6)
+    assert extra == {"bands": "ab"} and again.training_range()["z"] == pytest.approx([z[:3000].min(), z[:3000].max()])
 
 
 def test_estimator_errors():
@@ -121,8 +122,68 @@ def test_estimator_errors():
         est.fit(np.array([[np.nan, 1.0]] * 10), np.ones(10))
     with pytest.raises(ValueError, match=r"\(n, d\)"):
         est.fit(np.zeros((10, 2)), np.ones(9))
-    with pytest.raises(FileNotFoundError, match="no model file"):
+    from coursekit.checkpoint import ModelFileError
+
+    with pytest.raises(ModelFileError, match="no such model file"):
         mdn.MDNPhotoZ.load("/nonexistent/model.pt")
     with pytest.raises(ValueError, match="kind"):
         est.model = mdn.MixtureDensityNetwork(2, 1, (4,))
         est.predict(np.zeros((1, 2)), kind="best")
+
+
+def test_mixture_head_gives_normalised_weights_and_positive_widths():
+    raw = torch.tensor([[0.0, math.log(3.0), 0.2, -0.7, -30.0, 2.0]], dtype=torch.float64)
+    log_w, mu, sigma = mdn.mixture_head(raw, sigma_min=1e-3)
+    np.testing.assert_allclose(log_w.exp().numpy(), [[0.25, 0.75]], rtol=1e-12)
+    np.testing.assert_allclose(mu.numpy(), [[0.2, -0.7]])
+    # softplus(-30) ~ 9.4e-14: the floor sigma_min keeps the width positive; softplus(2) = log(1 + e^2)
+    np.testing.assert_allclose(sigma.numpy(), [[1e-3 + math.log1p(math.exp(-30.0)), 1e-3 + math.log1p(math.exp(2.0))]])
+    with pytest.raises(ValueError, match="3K"):
+        mdn.mixture_head(torch.zeros(2, 4))
+
+
+def test_mixture_nll_matches_mdn_nll_and_scipy():
+    rng = np.random.default_rng(3)
+    log_w = torch.log_softmax(torch.as_tensor(rng.normal(size=(7, 3))), -1)
+    mu, sigma = torch.as_tensor(rng.uniform(0, 1, (7, 3))), torch.as_tensor(rng.uniform(0.01, 0.2, (7, 3)))
+    z = torch.as_tensor(rng.uniform(0, 1, 7))
+    ref = -np.mean(np.log((log_w.exp().numpy() * stats.norm.pdf(z.numpy()[:, None], mu.numpy(), sigma.numpy())).sum(1)))
+    assert float(mdn.mixture_nll(log_w, mu, sigma, z)) == pytest.approx(ref, rel=1e-10)
+    assert float(mdn.mdn_nll(torch.cat([log_w, mu, sigma], -1), z)) == pytest.approx(ref, rel=1e-10)
+
+
+def test_train_loop_one_step_equals_coursekit_fit():
+    """The bare loop of the build-it section and training.fit take the same optimisation step."""
+    from coursekit.training import fit
+
+    rng = np.random.default_rng(4)
+    x = torch.as_tensor(rng.normal(size=(32, 3)), dtype=torch.float32)
+    z = torch.as_tensor(rng.uniform(0.1, 0.9, 32), dtype=torch.float32)
+    loader = [(x, z)]
+    torch.manual_seed(0)
+    a = mdn.MixtureDensityNetwork(3, 2, (8,))
+    b = mdn.MixtureDensityNetwork(3, 2, (8,))
+    b.load_state_dict(a.state_dict())
+    losses = mdn.train_loop(a, loader, torch.optim.SGD(a.parameters(), lr=0.05), epochs=1)
+    fit(b, loader, loss_fn=mdn.mdn_nll, epochs=1, optimizer=torch.optim.SGD(b.parameters(), lr=0.05),
+        progress=False, device="cpu")
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        torch.testing.assert_close(pa, pb, msg=name)
+    assert len(losses) == 1 and np.isfinite(losses[0])
+
+
+def test_out_of_range_flags_absurd_magnitudes_and_refuses_tampered_files(tmp_path):
+    from coursekit.checkpoint import ModelFileError
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(16, 24, size=(300, 2))
+    est = mdn.MDNPhotoZ(mdn.MDNConfig(n_components=1, hidden=(4,), epochs=1)).fit(X, rng.uniform(0.1, 0.9, 300),
+                                                                                  progress=False)
+    flags = est.out_of_range(np.array([[20.0, 20.0], [80.0, 20.0], [20.0, -50.0], [25.0, 15.0]]))
+    np.testing.assert_array_equal(flags, [False, True, True, False])  # 25 and 15 are within half a span
+    path = est.save(tmp_path / "m.pt")
+    record = torch.load(path, weights_only=True)
+    record["state_dict"]["head.bias"][0] += 1.0
+    torch.save(record, tmp_path / "bad.pt")
+    with pytest.raises(ModelFileError, match="changed"):
+        mdn.MDNPhotoZ.load(tmp_path / "bad.pt")

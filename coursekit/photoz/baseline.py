@@ -1,8 +1,9 @@
 """Classical photo-z baselines on the same features and split as the MDN.
 
 * :class:`TemplateFitter`: chi^2 over templates x redshift grid (the guide's
-  equation; Benitez 2000, BPZ), with the same CWW/Kinney templates and SDSS
-  filters as the simulator. For each template T and redshift z the best flux
+  equation), with the same CWW/Kinney templates and SDSS filters as the
+  simulator. This is *not* BPZ (desc-bpz) itself: it is a chi^2 template fit
+  that can use a BPZ-style prior (the HDF-N prior of Benitez 2000). For each template T and redshift z the best flux
   scale is analytic,
 
       a = sum_b f_b F_bT(z) / s_b^2  /  sum_b F_bT(z)^2 / s_b^2,
@@ -14,7 +15,8 @@
 * :class:`KNNPhotoZ`: k nearest neighbours in standardised feature space
   (Beck et al. 2016 use kNN + local fits for SDSS DR12); p(z) is a Gaussian
   kernel density of the neighbours' redshifts.
-* :class:`ForestPhotoZ`: scikit-learn random forest regression (point estimates only).
+* :class:`ForestPhotoZ`: scikit-learn random forest regression (point estimates only;
+  Carliles et al. 2010 introduced random forests for SDSS photo-z).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class TemplateFitter:
     def __post_init__(self) -> None:
         if self.prior not in (None, "bpz"):
             raise ValueError(f"prior must be None or 'bpz', got {self.prior!r}")
-        from coursekit.photoz.mdn import default_z_grid
+        from coursekit.photoz.model import default_z_grid
 
         self.z_grid = default_z_grid() if self.z_grid is None else np.asarray(self.z_grid, float)
         self.grid = self.grid or flux_grid()

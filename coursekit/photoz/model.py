@@ -15,7 +15,7 @@ module as buffers, so a saved state dict is the whole model.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -23,26 +23,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from coursekit.photoz.config import MDNConfig  # re-exported: the MDN sizes live with the run sizes
+
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-
-
-@dataclass(frozen=True)
-class MDNConfig:
-    """Size and training schedule of the MDN."""
-
-    n_components: int = 5
-    hidden: tuple[int, ...] = (128, 128, 128)
-    sigma_min: float = 1e-3  # in units of z
-    epochs: int = 60
-    batch_size: int = 256
-    lr: float = 2e-3
-    weight_decay: float = 1e-5
-    patience: int = 10
-    val_fraction: float = 0.15
-    seed: int = 0
-    #: torch CPU threads while training/predicting (restored afterwards). A small MLP gains little from
-    #: intra-op threads and loses a lot when the cores are shared; None keeps torch's setting.
-    cpu_threads: int | None = 1
 
 
 class MixtureDensityNetwork(nn.Module):
@@ -83,29 +66,72 @@ class MixtureDensityNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.trunk((x - self.x_mean) / self.x_std)
-        logits, mu, s = self.head(h).chunk(3, dim=-1)
+        raw = self.head(h)
+        _, mu, sigma = mixture_head(raw, sigma_min=0.0)  # positive widths in standardised units
         mu = self.z_loc + self.z_scale * mu
-        sigma = self.z_scale * F.softplus(s) + self.sigma_min
-        return torch.cat([logits, mu, sigma], dim=-1)
+        sigma = self.z_scale * sigma + self.sigma_min
+        # the logits stay unnormalised (split_params and mdn_nll apply log_softmax), as the benchmarks were run
+        return torch.cat([raw[:, : self.n_components], mu, sigma], dim=-1)
+
+
+def mixture_head(raw: torch.Tensor, sigma_min: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Turn a network's raw output (n, 3K) into a valid K-Gaussian mixture ``(log_weights, mu, sigma)``, each (n, K).
+
+    The first K columns are mixture logits (``log_weights = log_softmax``, so the
+    weights are positive and sum to one), the next K the means (unconstrained),
+    the last K the widths, made positive with ``softplus(.) + sigma_min``
+    (Bishop 1994 used ``exp``; softplus grows linearly and does not explode).
+    """
+    if raw.ndim != 2 or raw.shape[1] % 3 != 0:
+        raise ValueError(f"raw must be (n, 3K), got shape {tuple(raw.shape)}")
+    logits, mu, s = raw.chunk(3, dim=-1)
+    return torch.log_softmax(logits, dim=-1), mu, F.softplus(s) + sigma_min
 
 
 def split_params(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(log_weights, mu, sigma)``, each (n, K), from the network output (n, 3K)."""
+    """``(log_weights, mu, sigma)``, each (n, K), from the network output (n, 3K) (log_softmax is idempotent)."""
     logits, mu, sigma = out.chunk(3, dim=-1)
     return torch.log_softmax(logits, dim=-1), mu, sigma
 
 
-def mdn_nll(out: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """Mean negative log-likelihood ``-log sum_k pi_k N(z | mu_k, sigma_k)``, computed stably.
+def mixture_nll(log_weights: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood ``-mean_i log sum_k pi_ik N(z_i | mu_ik, sigma_ik)``, computed stably.
 
-    ``log pi_k + log N`` is formed per component and combined with
+    ``log_weights``, ``mu``, ``sigma``: (n, K); ``z``: (n,) or (n, 1).
+    ``log pi_k + log N_k`` is formed per component and combined with
     ``torch.logsumexp``, so no component's tiny probability underflows to 0
-    and the loss stays finite for any z.
+    and the loss stays finite for any z (Bishop 1994, eq. 29-30).
     """
-    log_w, mu, sigma = split_params(out)
     z = z.reshape(-1, 1)
     log_n = -0.5 * ((z - mu) / sigma) ** 2 - torch.log(sigma) - _LOG_SQRT_2PI
-    return -torch.logsumexp(log_w + log_n, dim=-1).mean()
+    return -torch.logsumexp(log_weights + log_n, dim=-1).mean()
+
+
+def mdn_nll(out: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """:func:`mixture_nll` of a network output (n, 3K) ``[log_weights | mu | sigma]``: the training loss."""
+    return mixture_nll(*split_params(out), z)
+
+
+def train_loop(model: nn.Module, loader, optimizer: torch.optim.Optimizer, epochs: int = 1) -> list[float]:
+    """The bare training loop the notebook's build-it section asks for: mean training loss per epoch.
+
+    ``loader`` yields ``(x, z)`` batches; each step is zero_grad -> loss -> backward -> step,
+    with :func:`mdn_nll` as the loss. :meth:`MDNPhotoZ.fit` uses :func:`coursekit.training.fit`
+    instead, which adds validation, early stopping and a learning-rate schedule around the same step.
+    """
+    losses = []
+    for _ in range(epochs):
+        model.train()
+        total, n = 0.0, 0
+        for x, z in loader:
+            optimizer.zero_grad()
+            loss = mdn_nll(model(x), z)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(z)
+            n += len(z)
+        losses.append(total / n)
+    return losses
 
 
 def mixture_pdf(params: np.ndarray, z_grid: np.ndarray) -> np.ndarray:
@@ -140,6 +166,7 @@ class MDNPhotoZ:
         self.feature_names = feature_names
         self.model: MixtureDensityNetwork | None = None
         self.history = None
+        self.train_range_: dict[str, list[float]] | None = None
 
     def _require(self) -> MixtureDensityNetwork:
         if self.model is None:
@@ -170,6 +197,8 @@ class MDNPhotoZ:
                            scheduler=sched, patience=c.patience, progress=progress, device=device,
                            grad_clip=5.0, desc="MDN", threads=c.cpu_threads)
         self.model.to("cpu").eval()
+        self.train_range_ = {"z": [float(z.min()), float(z.max())],
+                             "x_min": X.min(axis=0).astype(float).tolist(), "x_max": X.max(axis=0).astype(float).tolist()}
         return self
 
     def predict_params(self, X: np.ndarray) -> np.ndarray:
@@ -200,41 +229,62 @@ class MDNPhotoZ:
             return quantiles(grid, pdf + 1e-300, [0.5])[:, 0]
         raise ValueError(f"kind must be 'median', 'mode' or 'mean', got {kind!r}")
 
+    def training_range(self) -> dict[str, list[float]]:
+        """What the network saw in training: ``z`` (min, max) and per-feature ``x_min``/``x_max``."""
+        if self.train_range_ is None:
+            raise RuntimeError("the MDN is not trained yet: call fit(X, z) or MDNPhotoZ.load(path)")
+        return self.train_range_
+
+    def out_of_range(self, X: np.ndarray, margin: float = 0.5) -> np.ndarray:
+        """Boolean (n,): rows with a feature outside the training range widened by ``margin`` times its span.
+
+        A network extrapolates silently; a galaxy with r = 80 or -50 must be flagged, not given a
+        confident redshift. ``margin=0.5`` allows half the training span on either side.
+        """
+        rng = self.training_range()
+        X = np.asarray(X, float)
+        lo, hi = np.asarray(rng["x_min"]), np.asarray(rng["x_max"])
+        if X.ndim != 2 or X.shape[1] != lo.size:
+            raise ValueError(f"X must be (n, {lo.size}) features, got shape {X.shape}")
+        span = hi - lo
+        return ~np.all((X >= lo - margin * span) & (X <= hi + margin * span), axis=1)
+
     def save(self, path: str | Path, **extra) -> Path:
-        """Write weights, buffers and config (loadable with ``weights_only=True``)."""
-        from coursekit.training import save_checkpoint
+        """Write the model through :func:`coursekit.checkpoint.save_model` (topic ``photoz``).
+
+        ``extra`` (JSON-serialisable) is stored with it, e.g. the input columns and bands.
+        """
+        from coursekit.checkpoint import save_model
 
         model = self._require()
         cfg = asdict(self.config)
         cfg["hidden"] = list(cfg["hidden"])
-        state = {
-            "state_dict": model.state_dict(),
-            "n_features": int(model.x_mean.numel()),
-            "config": cfg,
-            "feature_names": list(self.feature_names or ()),
-            **extra,
-        }
-        return save_checkpoint(state, path)
+        cfg["n_features"] = int(model.x_mean.numel())
+        meta = {"feature_names": list(self.feature_names or ()), "training_range": self.training_range(), **extra}
+        return save_model(path, topic="photoz", state_dict=model.state_dict(), config=cfg, extra=meta)
 
     @classmethod
     def load(cls, path: str | Path) -> tuple[MDNPhotoZ, dict]:
-        """Read a model written by :meth:`save`; returns ``(model, extra entries)``."""
-        from coursekit.training import load_checkpoint
+        """Read and verify a model written by :meth:`save`; returns ``(model, extra entries)``.
 
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no model file at {path}; train one with `python -m coursekit photoz train`")
-        state = load_checkpoint(path)
-        for key in ("state_dict", "n_features", "config"):
-            if key not in state:
-                raise ValueError(f"{path} is not a photoz MDN model file (missing {key!r})")
-        cfg = dict(state["config"])
-        cfg["hidden"] = tuple(cfg["hidden"])
-        est = cls(MDNConfig(**cfg), tuple(state.get("feature_names") or ()) or None)
-        est.model = MixtureDensityNetwork(state["n_features"], cfg["n_components"], cfg["hidden"], cfg["sigma_min"])
-        est.model.load_state_dict(state["state_dict"])
+        A missing, changed or foreign file raises :class:`coursekit.checkpoint.ModelFileError`.
+        """
+        from coursekit.checkpoint import ModelFileError, load_model
+
+        ck = load_model(path, topic="photoz")
+        cfg = dict(ck.config or {})
+        extra = dict(ck.extra or {})
+        try:
+            n_features = int(cfg.pop("n_features"))
+            cfg["hidden"] = tuple(cfg["hidden"])
+            est = cls(MDNConfig(**cfg), tuple(extra.pop("feature_names", ()) or ()) or None)
+            est.model = MixtureDensityNetwork(n_features, cfg["n_components"], cfg["hidden"], cfg["sigma_min"])
+            est.model.load_state_dict(ck.state_dict)
+            est.train_range_ = extra.pop("training_range")
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"{path}: not a photoz MDN model file ({type(exc).__name__}: {exc}); "
+                                 "train one with `python -m coursekit photoz train`") from None
         est.model.eval()
-        extra = {k: v for k, v in state.items() if k not in {"state_dict", "n_features", "config", "feature_names"}}
         return est, extra
 
 

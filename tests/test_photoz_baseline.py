@@ -1,11 +1,11 @@
-"""Tests of coursekit.photoz.baselines: template fitting (+ BPZ prior), kNN, random forest."""
+"""Tests of coursekit.photoz.baseline: template fitting (+ BPZ prior), kNN, random forest."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from coursekit.photoz import baselines as B
+from coursekit.photoz import baseline as B
 from coursekit.photoz.simulate import PhotometryCatalog, flux_grid
 
 _trapezoid = np.trapezoid if hasattr(np, "trapezoid") else np.trapz  # numpy < 2 has only trapz
@@ -81,41 +81,3 @@ def test_forest_learns_a_smooth_relation(rng):
     z = 0.5 + 0.3 * X[:, 0]
     rf = B.ForestPhotoZ(n_estimators=30).fit(X[:1500], z[:1500])
     assert np.sqrt(np.mean((rf.predict(X[1500:]) - z[1500:]) ** 2)) < 0.03
-
-
-def test_multimodal_indices_finds_the_bimodal_rows():
-    from scipy import stats
-
-    from coursekit.photoz.evaluate import multimodal_indices
-
-    grid = np.linspace(0, 1.5, 301)
-    uni = stats.norm.pdf(grid, 0.4, 0.05)
-    bi = 0.6 * stats.norm.pdf(grid, 0.3, 0.04) + 0.4 * stats.norm.pdf(grid, 0.9, 0.04)
-    weak = 0.95 * stats.norm.pdf(grid, 0.3, 0.04) + 0.05 * stats.norm.pdf(grid, 0.9, 0.04)
-    idx = multimodal_indices(grid, np.stack([uni, weak, bi, uni]), n=3)
-    np.testing.assert_array_equal(idx, [2])
-
-
-def test_compare_methods_runs_on_a_small_split_and_rejects_unknown_methods():
-    from dataclasses import replace
-
-    from coursekit.photoz.evaluate import REDUCED, compare_methods, synthetic_split
-
-    cfg = replace(REDUCED, n_galaxies=1500, rf_trees=10, max_template_objects=100, template_n_interp=0)
-    train, test = synthetic_split(cfg)
-    res = compare_methods(train, test, config=cfg, methods=("knn", "rf", "template"))
-    assert set(res.metrics) == {"knn", "rf", "template"}
-    assert "crps" in res.metrics["knn"] and "crps" not in res.metrics["rf"]
-    assert len(res.z_phot["template"]) == 100 and res.metrics["knn"]["nmad"] < 0.2
-    assert "template" in res.table()
-    with pytest.raises(ValueError, match="unknown method"):
-        compare_methods(train, test, methods=("cnn",))
-
-
-def test_run_config_follows_the_mode():
-    from coursekit.photoz import evaluate
-
-    assert evaluate.run_config("reduced") is evaluate.REDUCED
-    assert evaluate.run_config("full") is evaluate.FULL
-    assert evaluate.FULL.n_galaxies > 10 * evaluate.REDUCED.n_galaxies
-    assert evaluate.FULL.mdn.epochs > evaluate.REDUCED.mdn.epochs
