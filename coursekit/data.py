@@ -29,7 +29,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -383,7 +383,9 @@ def summarize_state(states: dict[str, str]) -> str:
 
 def offline() -> bool:
     """``COURSEKIT_OFFLINE=1`` forbids every download (tests, air-gapped classrooms)."""
-    return os.environ.get("COURSEKIT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    from coursekit.config import env_flag
+
+    return env_flag("COURSEKIT_OFFLINE", False)
 
 
 def host_reachable(url: str, timeout: float = 3.0) -> bool:

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-
 SHARED_REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
