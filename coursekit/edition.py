@@ -160,20 +160,21 @@ def _dump(nb: dict) -> str:
     import nbformat
 
     node = nbformat.from_dict(nb)
-    return nbformat.writes(node) + "\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.writes(node) + "\n"
 
 
 def plan(root: Path = _ROOT) -> dict[Path, str]:
     """Every file the edition consists of, with the text it must have."""
-    import nbformat
-
     files: dict[Path, str] = {}
     by_topic: dict[str, dict[str, str]] = {}
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        with warnings.catch_warnings():   # a solved notebook without cell ids: the student edition gets stable ones
-            warnings.simplefilter("ignore")
-            nb = nbformat.read(path, as_version=4)
-        edition = studentize(json.loads(nbformat.writes(nb)), name=path.name)
+        # read the JSON as it is: nbformat.read would give cells without ids new random ones on every run
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        if nb.get("nbformat") != 4:
+            raise EditionError(f"{path.name}: nbformat {nb.get('nbformat')} notebook; save it as nbformat 4")
+        edition = studentize(nb, name=path.name)
         files[root / "notebooks" / "student" / path.name] = _dump(edition.notebook)
         for ex_id, text in edition.solutions.items():
             by_topic.setdefault(ex_id.split(".", 1)[0], {})[ex_id] = text

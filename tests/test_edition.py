@@ -115,3 +115,16 @@ def test_student_edition_holds_no_solution_and_package_holds_no_plain_solution()
             for sol in solutions.values():
                 longest = max(sol.splitlines(), key=len)
                 assert longest not in text
+
+
+def test_cells_without_ids_get_the_same_ids_every_time(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    nb = _solved_notebook()
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    nb["nbformat_minor"] = 4
+    (tmp_path / "notebooks" / "02_t.ipynb").write_text(json.dumps(nb))
+    first = plan(tmp_path)
+    assert plan(tmp_path) == first
+    student = json.loads(first[tmp_path / "notebooks" / "student" / "02_t.ipynb"])
+    assert [c["id"] for c in student["cells"]][:2] == ["cell-0", "student-edition"]
