@@ -73,6 +73,11 @@ def test_predict_refuses_grids_outside_the_trained_range_and_overwriting_inputs(
     assert "would destroy" in capsys.readouterr().err
     assert main(["photoz", "predict", table, "--model", table, "--out", str(tmp / "x.csv")]) == 1
     assert "Traceback" not in capsys.readouterr().err
+    absurd = pd.read_csv(table)
+    absurd[["u", "g", "r", "i", "z"]] = 80.0  # every row far outside the training range: no meaningless exit 0
+    absurd.to_csv(tmp / "absurd.csv", index=False)
+    assert main(["photoz", "predict", str(tmp / "absurd.csv"), "--model", str(model), "--out", str(tmp / "y.csv")]) == 1
+    assert "no row can be predicted" in capsys.readouterr().err
 
 
 def test_bad_training_tables_and_options_get_one_line(tmp_path, capsys):

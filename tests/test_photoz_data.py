@@ -155,3 +155,10 @@ def test_real_boss_sample_loads_with_documented_counts(real_sample):
     assert z.min() >= 0.005 and 0.45 < np.median(z) < 0.56
     # the u band is the noisy one for these red galaxies (README: MAGERR_U > 1 for 65-83 %)
     assert np.mean(np.asarray(train["MAGERR_U"]) > 1) > 0.5
+
+
+def test_full_mode_reads_the_full_tier(real_sample):
+    real_sample(D.DATASET, mode="full")  # skipped where the full files are not in the test cache
+    train, test = D.load_boss("full")
+    assert train.meta["tier"] == test.meta["tier"] == "full"
+    assert len(train) == 18291 and len(test) == 2498 and len(train.meta["files"]) == 6

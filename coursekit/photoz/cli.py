@@ -51,7 +51,7 @@ def _add_table_args(p: argparse.ArgumentParser, *, predict: bool) -> None:
 
 
 def register(subparsers) -> None:
-    from coursekit.cli_util import nonneg_int, positive_int, probability
+    from coursekit.cli_util import finite_float, nonneg_int, positive_int, probability
     from coursekit.experiment import add_run_command
 
     p = subparsers.add_parser("photoz", help="photometric redshifts: train an MDN on a table, predict p(z)",
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
     t.add_argument("--epochs", type=positive_int, default=60)
     t.add_argument("--components", type=positive_int, default=5, help="Gaussian components K (default 5)")
     t.add_argument("--errors", action="store_true", help="also feed log magnitude errors to the network")
-    t.add_argument("--z-min", type=float, default=0.005, help="drop training rows with z below this (stars)")
+    t.add_argument("--z-min", type=finite_float, default=0.005, help="drop training rows with z below this (stars)")
     t.add_argument("--holdout", type=probability, default=None, metavar="FRACTION",
                    help="hold out this fraction, train a random forest on the same rows and compare both on it")
     t.add_argument("--seed", type=nonneg_int, default=0)
@@ -212,6 +212,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         cols["z_mode"][ok] = grid[np.argmax(p, axis=1)]
         cols["z_mean"][ok] = (log_w.exp() * mu).sum(-1).numpy()
         pdf[ok] = M.normalize_pdf(grid, p)
+    if not ok.any():
+        raise ValueError(f"{args.table}: no row can be predicted ({int(bad.sum())} with missing magnitudes, "
+                         f"{int(far.sum())} far outside the magnitudes {args.model} was trained on); check the "
+                         "columns (--mag-col) and the bands")
     out = pd.DataFrame({"row": report["kept_rows"], **cols, "flag": flag})
     if np.isfinite(cat.z).any():
         out["z_spec"] = cat.z

@@ -120,11 +120,12 @@ def fit_baselines(data: PhotozData, config: Config | None = None) -> dict[str, P
 
 def train_mdn(data: PhotozData, config: Config | None = None, *, n_components: int | None = None,
               errors: bool | None = None, epochs: int | None = None, train_rows: np.ndarray | None = None,
-              progress: bool | None = None) -> Predictions:
+              progress: bool | None = None, label: str | None = None) -> Predictions:
     """Train the MDN on ``data.train`` (or its ``train_rows``) and predict p(z) for ``data.test``.
 
     ``n_components``, ``errors`` (magnitude errors as inputs) and ``epochs`` override the config;
-    the experiments use them. The point estimate is the median of p(z).
+    the experiments use them; ``label`` names the result in printed comparisons. The point estimate
+    is the median of p(z).
     """
     from coursekit.photoz.data import feature_names, features
     from coursekit.photoz.model import MDNPhotoZ
@@ -148,7 +149,7 @@ def train_mdn(data: PhotozData, config: Config | None = None, *, n_components: i
 
     pdf = mixture_pdf(params, grid)
     zp = quantiles(grid, pdf + 1e-300, [0.5])[:, 0]
-    label = f"MDN (K={mdn_cfg.n_components}{', errors' if errors else ''})"
+    label = label or f"MDN (K={mdn_cfg.n_components}{', errors' if errors else ''})"
     return Predictions(label, zp, pdf, grid, time.perf_counter() - t0, model)
 
 
@@ -350,10 +351,10 @@ def domain_shift(data: PhotozData, config: Config | None = None, *, r_cut: float
     faint_test = np.flatnonzero(data.test.mag[:, data.test.bands.index("r")] >= cut)
     if faint_test.size < 50:
         raise ValueError(f"only {faint_test.size} test galaxies fainter than r = {cut}; lower r_cut")
-    shifted = train_mdn(data, cfg, epochs=cfg.experiment_epochs, train_rows=bright, progress=progress)
-    shifted.name = f"MDN trained on r < {cut:.2f}"
-    fair = train_mdn(data, cfg, epochs=cfg.experiment_epochs, train_rows=random_rows, progress=progress)
-    fair.name = "MDN trained on a random subset"
+    shifted = train_mdn(data, cfg, epochs=cfg.experiment_epochs, train_rows=bright, progress=progress,
+                        label=f"MDN trained on r < {cut:.2f}")
+    fair = train_mdn(data, cfg, epochs=cfg.experiment_epochs, train_rows=random_rows, progress=progress,
+                     label="MDN trained on a random subset")
     effects = {m: compare(shifted, fair, data, m, cfg, rows=faint_test, name="bright-trained minus random-trained")
                for m in ("nmad", "outlier_fraction", "crps")}
     return ExperimentResult({"bright": shifted, "random": fair}, effects, faint_test)
