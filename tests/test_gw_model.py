@@ -121,3 +121,50 @@ def test_stream_scoring_equals_windows_with_context():
         f.context_logits(x[..., :2496], 100)
     with pytest.raises(TypeError, match="context needs"):
         predict_logits(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1)), x[..., :2496], context=224)
+
+
+def test_batchnorm_folding_equals_torch_fusion():
+    """The fold used by FusedCNN is PyTorch's fuse_conv_bn_eval on every conv + BatchNorm pair."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    from coursekit.gw.model import _fold_batchnorm
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(4, 6, 7, padding=3, bias=False)
+    bn = torch.nn.BatchNorm1d(6)
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.uniform_(0.5, 1.5)
+    bn.bias.data.uniform_(-0.5, 0.5)
+    conv.eval(), bn.eval()
+    ref = fuse_conv_bn_eval(conv, bn)
+    w, b = _fold_batchnorm(conv.weight, bn)
+    torch.testing.assert_close(w, ref.weight)
+    torch.testing.assert_close(b, ref.bias)
+    x = torch.randn(3, 4, 50)
+    torch.testing.assert_close(torch.nn.functional.conv1d(x, w, b, padding=3), bn(conv(x)), atol=1e-5, rtol=1e-5)
+
+
+def test_model_file_round_trip_and_refusals(tmp_path):
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import save_model as save_any
+    from coursekit.gw.config import REDUCED
+    from coursekit.gw.model import load_model, save_model
+
+    model = MultiScaleCNN(n_det=2).eval()
+    path = save_model(model, tmp_path / "m.pt", REDUCED, ("H1", "L1"), {"thresholds": {"0.001": 3.5}})
+    loaded, meta = load_model(path)
+    assert meta["detectors"] == ["H1", "L1"] and meta["fs"] == 2048.0 and meta["thresholds"] == {"0.001": 3.5}
+    x = torch.randn(2, 2, 2048)
+    torch.testing.assert_close(loaded(x), model(x))
+    other = save_any(tmp_path / "o.pt", topic="photoz", state_dict=model.state_dict(), config={"n_det": 2})
+    with pytest.raises(ModelFileError, match="topic 'photoz', not 'gw'"):
+        load_model(other)
+    raw = bytearray(path.read_bytes())
+    i = raw.find(b"branches.0.weight") + 2000  # flip bytes inside the tensor data
+    raw[i:i + 8] = bytes(8)
+    (tmp_path / "bad.pt").write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError):
+        load_model(tmp_path / "bad.pt")
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "none.pt")

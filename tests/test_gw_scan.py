@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit.gw.io import StrainSegment
-from coursekit.gw.scan import find_triggers, peak_time, prepare_strain, sliding_windows
+from coursekit.gw.data import StrainFileError, as_timeseries
+from coursekit.gw.scan import check_strain, find_triggers, peak_time, prepare_strain, scan_step, sliding_windows
 
 
 def _segments(rng, fs=4096.0, duration=20.0, t0=1000.0, dets=("H1", "L1")):
-    return [StrainSegment(rng.standard_normal(int(fs * duration)) * 1e-21, t0, fs, d) for d in dets]
+    return [as_timeseries(rng.standard_normal(int(fs * duration)) * 1e-21, t0, fs, d) for d in dets]
 
 
 def test_prepare_white_noise_gives_unit_variance(rng):
@@ -20,25 +20,51 @@ def test_prepare_white_noise_gives_unit_variance(rng):
     np.testing.assert_allclose(p.data.std(axis=1), 1.0, atol=0.02)
     grid = p.psd_on_grid(8 * 2048)
     assert grid["H1"].shape == (8 * 1024 + 1,)
+    assert prepare_strain(dict(zip(("H1", "L1"), _segments(rng)))).detectors == ("H1", "L1")
 
 
 def test_prepare_strain_clear_errors(rng):
-    with pytest.raises(ValueError, match="cannot be resampled"):
+    with pytest.raises(StrainFileError, match="cannot be resampled"):
         prepare_strain(_segments(rng, fs=1000.0))
-    with pytest.raises(ValueError, match="too short"):
+    with pytest.raises(StrainFileError, match="too short"):
         prepare_strain(_segments(rng, duration=8.0))
-    segs = _segments(rng)
-    segs[1] = StrainSegment(segs[1].strain, 1001.0, 4096.0, "L1")
-    with pytest.raises(ValueError, match="same stretch"):
-        prepare_strain(segs)
-    segs = _segments(rng)
-    segs[0].strain[100] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        prepare_strain(segs)
-    with pytest.raises(ValueError, match="missing \\['L1'\\]"):
+    with pytest.raises(StrainFileError, match="missing \\['L1'\\]"):
         prepare_strain(_segments(rng, dets=("H1",)), detectors=("H1", "L1"))
-    with pytest.raises(ValueError, match="once"):
+    with pytest.raises(StrainFileError, match="once"):
         prepare_strain(_segments(rng, dets=("H1", "H1")))
+
+
+def test_detectors_of_different_start_or_length_are_refused(rng):
+    """Bug of round one: mismatched detectors must be refused in one line naming both spans."""
+    h1, l1 = _segments(rng)
+    later = as_timeseries(l1.value, 1001.0, 4096.0, "L1")
+    with pytest.raises(StrainFileError, match=r"different stretches: H1 GPS \[1000\.000, \+20 s\) vs L1 \[1001\.000"):
+        prepare_strain([h1, later])
+    shorter = as_timeseries(l1.value[:-4096], 1000.0, 4096.0, "L1")
+    with pytest.raises(StrainFileError, match="different stretches"):
+        prepare_strain([h1, shorter])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda x: np.zeros_like(x), "all samples are equal"),                       # all-zero strain (gave NaN triggers)
+    (lambda x: np.where(np.arange(len(x)) // 4096 == 7, 3e-21, x), "1.00 s of identical samples"),  # dead channel
+    (lambda x: np.where(np.arange(len(x)) == 5000, np.nan, x), "NaN/inf"),      # a data gap
+    (lambda x: np.where(np.arange(len(x)) == 5000, np.inf, x), "NaN/inf"),
+    (lambda x: x * 1e12, "not that of detector strain"),                         # absurd scale
+    (lambda x: x / 1e-21, "not that of detector strain"),                        # already whitened / unit variance
+])
+def test_hostile_strain_is_refused_never_scored(rng, make, message):
+    """Round one scored a flat-line stretch at logit 5548 and all-zero strain as NaN: both are refused now."""
+    h1, l1 = _segments(rng)
+    bad = as_timeseries(make(l1.value.copy()), 1000.0, 4096.0, "L1")
+    with pytest.raises(StrainFileError, match=message) as info:
+        check_strain([h1, bad], 2048.0, 10.0)
+    assert str(info.value).startswith("L1:") and "\n" not in str(info.value)
+
+
+def test_scan_step_rounds_to_the_trunk_grid():
+    assert scan_step(0.6, 2048.0, 32) == 1216 and scan_step(0.6, 2048.0, 32) / 2048.0 <= 0.6
+    assert scan_step(0.001, 2048.0, 32) == 32
 
 
 def test_sliding_windows_hand_computed():

@@ -26,7 +26,12 @@ def bank(psd):
 
 def test_prior_ranges_and_ordering(rng):
     p = BBHPrior().sample_intrinsic(1000, rng)
-    assert np.all(p["mass1"] >= p["mass2"]) and p["mass2"].min() >= 10 and p["mass1"].max() <= 50
+    assert np.all(p["mass1"] >= p["mass2"]) and p["mass2"].min() >= 7 and p["mass1"].max() <= 50
+    q = p["mass2"] / p["mass1"]
+    assert q.min() >= 1 / 3 - 1e-12 and q.min() < 0.4  # mass ratios down to 1:3, as in GWTC-1
+    assert p["mass2"].min() < 8.0  # the lightest GWTC-1 components (GW151226, GW170608) are covered
+    with pytest.raises(ValueError, match="min_mass_ratio"):
+        BBHPrior(min_mass_ratio=0.0)
     e = BBHPrior.sample_extrinsic(20000, rng)
     assert np.mean(np.cos(e["inclination"])) == pytest.approx(0, abs=0.02)  # cos(iota) uniform
     assert np.mean(np.sin(e["dec"])) == pytest.approx(0, abs=0.02)  # isotropic sky
@@ -147,3 +152,44 @@ def test_simulate_strain_whitens_back_to_the_bank_waveform(bank, psd, rng):
     snr_h1 = sp.optimal_snr(strain["H1"], psd, FS)
     assert np.argmax(np.abs(w["H1"])) / FS == pytest.approx(5.0 + p["delay_H1"], abs=0.01)
     assert snr_h1 <= 20.0 + 1e-6
+
+
+def test_chirp_time_and_half_grid_generation():
+    """A short waveform generated on the half grid equals the full-grid one (match > 0.999)."""
+    from coursekit.gw.waveforms import chirp_time
+
+    # Newtonian chirp time of 1.4+1.4 Msun from 40 Hz is ~25 s (Sathyaprakash & Dhurandhar 1991)
+    assert chirp_time(1.4, 1.4, 40.0) == pytest.approx(25.0, rel=0.03)
+    assert chirp_time(7.0, 7.0) > 10 > chirp_time(15.0, 8.4) > 4
+    p16 = sp.aligo_psd(int(16 * FS), FS)
+    par = {"mass1": np.array([30.0]), "mass2": np.array([25.0]), "spin1z": np.zeros(1), "spin2z": np.zeros(1)}
+    a = WaveformBank.generate(par, {"H1": p16}, seg_duration=16.0, crop_duration=2.25).time_series(0)[0]
+    b = WaveformBank.generate(par, {"H1": sp.aligo_psd(int(8 * FS), FS)}, seg_duration=8.0,
+                              crop_duration=2.25).time_series(0)[0]
+    assert np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b)) > 0.999
+
+
+@pytest.mark.parametrize("kind", ["sine-gaussian", "blip"])
+def test_glitches_have_the_requested_snr_in_one_detector(kind, rng):
+    from coursekit.gw.simulate import add_glitches
+
+    x = np.zeros((6, 2, 2048), dtype=np.float32)
+    g, p = add_glitches(x, FS, rng, kind, snr=(10.0, 10.0))
+    frac = sp.band_fraction(2048, FS)
+    for i in range(6):
+        d = p["detector"][i]
+        assert np.sqrt(frac * np.sum(g[i, d].astype(float) ** 2)) == pytest.approx(10.0, rel=0.01)
+        assert np.all(g[i, 1 - d] == 0)  # a glitch is in one detector only
+        assert abs(np.argmax(np.abs(g[i, d])) / FS - p["t_peak"][i]) < 0.02
+    with pytest.raises(ValueError, match="unknown glitch kind"):
+        add_glitches(x, FS, rng, "koi-fish")
+
+
+def test_stand_in_event_strain_is_gwpy_timeseries():
+    from gwpy.timeseries import TimeSeries
+
+    from coursekit.gw.simulate import simulate_event_strain
+
+    ts = simulate_event_strain(duration=20.0, event_offset=10.0, t0=1000.0)
+    assert set(ts) == {"H1", "L1"} and all(isinstance(v, TimeSeries) for v in ts.values())
+    assert ts["L1"].name == "L1:Strain" and ts["H1"].t0.value == 1000.0 and ts["H1"].duration.value == 20.0

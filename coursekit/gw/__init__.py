@@ -1,17 +1,22 @@
 """Gravitational-wave detection: GWOSC strain I/O, whitening, a BBH injection simulator,
 a 1D CNN detector, a matched-filter baseline and a sliding-window scan.
 
-Modules (named after what they do, as in ml4gw):
+The roles of the spine (SPINE.md), plus three modules named after the physics (as in ml4gw):
 
-``io``            read/write GWOSC (LOSC) HDF5 strain files, resample
-``spectral``      PSDs (aLIGO design, Welch), coloured noise, whitening, band-pass, SNR
+``config``        REDUCED / FULL run sizes, ``get_config``
+``data``          GWOSC strain as gwpy ``TimeSeries``: the GW150914 sample, any GWTC event (full mode)
+``simulate``      BBH injections in whitened windows, banks, glitches, the offline stand-in of GW150914
+``model``         the multi-scale 1D CNN (logits), its fused inference form, training, model files
+``baseline``      the matched filter: template bank, window search, SNR time series, chi^2 test
+``metrics``       efficiency at a false-alarm probability, ROC, false-alarm rates of overlapping windows
+``plots``         ``plot_*(..., ax=None) -> Axes``
+``exercises``     checks for notebook 04 (build-it, experiments, quiz)
+``experiment``    the lesson's steps and ``run(mode) -> Report``
+``cli``           ``gw train``, ``gw scan``, ``gw run``
+``bench``         the benchmark of the experiment's steps
+``spectral``      PSDs, whitening, band-passing, resampling, SNR
 ``waveforms``     BBH prior, an IMRPhenomD waveform bank, H1/L1 projection
-``simulate``      whitened training/test windows with injections at a chosen network SNR
-``model``         the multi-scale 1D CNN (outputs logits)
-``matched_filter`` template bank and a batched FFT matched filter (checked against PyCBC)
-``evaluate``      thresholds at a false-alarm probability, efficiency, ROC, false alarms per day
-``scan``          sliding-window scan of real strain, triggers
-``pipeline``      the run-size config and the train/evaluate/scan steps the notebook, CLI and bench share
+``scan``          preparing real strain (checks, whitening) and the sliding-window scan
 
 Heavy back-ends (pycbc, torch, gwpy) are imported inside the functions that need them.
 """

@@ -1,4 +1,6 @@
-"""Benchmarks for ``python -m coursekit.bench gw`` (targets from issue 5).
+"""Benchmarks for ``python -m coursekit.bench gw``: the experiment's steps (:mod:`coursekit.gw.experiment`), timed.
+
+Targets, declared once here (issues 5 and 18):
 
 * ``cnn_vs_matched_filter``: at optimal network SNR 10 and a false-alarm probability of 1e-3 per
   1 s window, CNN efficiency >= 0.8 and >= 90% of the matched filter's on the same injections;
@@ -7,16 +9,14 @@
   PyCBC's FFTs. The CNN searches as :class:`coursekit.gw.model.FusedCNN` does: one pass of its
   trunk over the stretch, windows every 0.59 s (the width of their merger range) pooling their
   share; efficiencies are measured on windows that carry the same data context, scored exactly
-  as in that scan.
-  Also reported: the speed-up against the floor of any FFT matched filter over the same bank (one
-  single-precision inverse FFT per template and detector, nothing else), which an optimised
-  pipeline such as ``pycbc_inspiral`` approaches but cannot beat.
+  as in that scan. Also reported: the speed-up against the floor of any FFT matched filter over
+  the same bank (one single-precision inverse FFT per template and detector, nothing else).
 * ``gw150914_scan``: the CNN trigger (the middle of the plateau of highest scores) in the 32 s of
   real H1+L1 data around GW150914 lies within 0.1 s of GPS 1126259462.44.
 
-One model serves both: it is trained once on noise with the PSDs measured from the GW150914
-data when those are available (shared samples in reduced mode, GWOSC download in full mode),
-else on the design PSD.
+One model serves both: trained once (steps ``load_data`` -> ``simulate`` -> ``train``) on noise with
+the PSDs measured from the GW150914 data (the sample through ``coursekit.data.resolve``; the
+stand-in's design PSD offline), over the GWTC-1 prior (7-50 Msun, mass ratios to 1:3).
 """
 
 from __future__ import annotations
@@ -37,28 +37,28 @@ SNR = 10.0
 def _setup() -> dict[str, Any]:
     if _STATE:
         return _STATE
-    from coursekit.gw import pipeline as pl
-    from coursekit.gw.scan import prepare_strain
+    from coursekit.gw import experiment as ex
+    from coursekit.gw.config import get_config
 
-    base = pl.get_config()
-    # a bank that covers the prior (minimal match 0.97, uncapped: ~200-300 templates from 1500 candidates),
-    # so that both the matched filter's sensitivity and its cost are those of a real search over this prior
+    base = get_config()
+    # a bank that covers the prior (minimal match 0.97, uncapped), so that both the matched filter's
+    # sensitivity and its cost are those of a real search over this prior
     cfg = replace(base, epochs=max(base.epochs, 20), batches_per_epoch=max(base.batches_per_epoch, 64),
                   n_train_waveforms=max(base.n_train_waveforms, 1000),
                   n_template_candidates=max(base.n_template_candidates, 1500),
                   minimal_match=max(base.minimal_match, 0.97), max_templates=None,
                   n_noise_eval=max(base.n_noise_eval, 10_000), n_signal_eval=max(base.n_signal_eval, 500))
+    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    segments = pl.gw150914_segments()
-    prepared = prepare_strain(segments, fs=cfg.fs) if segments else None
-    psds = prepared.psd_on_grid(int(round(cfg.seg_duration * cfg.fs))) if prepared else pl.design_psds(cfg)
-    banks = pl.build_banks(cfg, psds)
-    train, test = pl.samplers(cfg, banks)
-    t1 = time.perf_counter()
-    model, history = pl.train_cnn(cfg, train, progress=False)
-    _STATE.update(cfg=cfg, prepared=prepared, banks=banks, test=test, model=model, history=history,
-                  setup_s=t1 - t0, train_s=time.perf_counter() - t1,
-                  psd="GW150914 measured" if prepared else "aLIGO design")
+    data = ex.load_data(cfg)
+    timings["data_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim = ex.simulate(cfg, data.psds)
+    timings["simulate_s"] = time.perf_counter() - t0
+    trained = ex.train(cfg, sim, progress=False)
+    timings["train_s"] = trained.seconds
+    _STATE.update(cfg=cfg, data=data, sim=sim, model=trained.model, timings=timings,
+                  psd=data.psd_source if data.event.is_real else "aLIGO design (stand-in)")
     return _STATE
 
 
@@ -68,33 +68,38 @@ def cnn_vs_matched_filter() -> dict:
     import torch
     from pycbc.fft.backend_support import get_backend
 
-    from coursekit.gw import pipeline as pl
-    from coursekit.gw.evaluate import efficiency, false_alarms_per, threshold_at_fap
-    from coursekit.gw.matched_filter import fft_floor_search, time_pycbc_search
+    from coursekit.gw import experiment as ex
+    from coursekit.gw.baseline import fft_floor_search, time_pycbc_search
 
     s = _setup()
     cfg = s["cfg"]
     t0 = time.perf_counter()
-    cmp_ = pl.compare_with_matched_filter(cfg, s["model"], s["banks"], s["test"], snrs=(8.0, SNR, 12.0))
+    cmp_ = ex.compare(cfg, s["model"], s["sim"], snrs=(8.0, SNR, 12.0))
     eval_s = time.perf_counter() - t0
     out: dict[str, Any] = {"psd": s["psd"], "n_noise_windows": len(cmp_.noise["CNN"]),
                            "n_injections_per_snr": cfg.n_signal_eval, "bank_size": cmp_.n_templates,
                            "bank_fitting_factor_median": round(float(np.median(cmp_.fitting_factor)), 4),
                            "bank_fitting_factor_p05": round(float(np.quantile(cmp_.fitting_factor, 0.05)), 4),
-                           "fap_per_window": FAP, "false_alarms_per_day": false_alarms_per(FAP, cfg.window_duration)}
+                           "prior_mass_range": list(cfg.prior.mass_range),
+                           "prior_min_mass_ratio": round(cfg.prior.min_mass_ratio, 3),
+                           "fap_per_window": FAP}
     for name, key in (("CNN", "cnn"), ("matched filter", "mf")):
-        thr = threshold_at_fap(cmp_.noise[name], FAP)
         for snr in (8.0, SNR, 12.0):
-            e, err = efficiency(cmp_.signal[name][snr], thr)
-            out[f"{key}_efficiency_snr{snr:g}"] = round(e, 4)
+            e = cmp_.efficiency(name, snr, FAP)
+            out[f"{key}_efficiency_snr{snr:g}"] = round(e.value, 4)
             if snr == SNR:
-                out[f"{key}_efficiency_err"] = round(err, 4)
+                out[f"{key}_efficiency_err"] = round(e.err, 4)
+    diff = cmp_.efficiency_difference(SNR, FAP)
     ratio = out["cnn_efficiency_snr10"] / max(out["mf_efficiency_snr10"], 1e-9)
+    # error of the ratio from the paired difference: ratio - 1 = diff / mf
+    out["cnn_minus_mf_efficiency"] = f"{diff} (paired bootstrap)"
+    out["cnn_over_mf_efficiency_err"] = round(diff.err / max(out["mf_efficiency_snr10"], 1e-9), 4)
     cnn_t = cmp_.seconds_per_data_second["CNN"]
     mf_t = cmp_.seconds_per_data_second["matched filter"]
     cnn_1t = cmp_.seconds_per_data_second["CNN, 1 thread"]
-    pycbc_t = time_pycbc_search(s["banks"].templates, duration=32.0, n_templates=16)
-    floor_t = fft_floor_search(cmp_.n_templates, s["banks"].templates.spectra.shape[1], duration=32.0, fs=cfg.fs)
+    pycbc_t = time_pycbc_search(s["sim"].banks.templates, duration=32.0, n_templates=16)
+    floor_t = fft_floor_search(cmp_.n_templates, s["sim"].banks.templates.spectra.shape[1], duration=32.0,
+                               fs=cfg.fs)
     out.update({
         "cnn_over_mf_efficiency": round(ratio, 4),
         "cnn_s_per_data_s": cnn_t, "cnn_1_thread_s_per_data_s": cnn_1t,
@@ -106,7 +111,7 @@ def cnn_vs_matched_filter() -> dict:
         # any FFT matched filter pays at least one single-precision inverse FFT per template and detector
         "mf_fft_floor_s_per_data_s": floor_t, "speedup_vs_fft_floor_per_core": round(floor_t / cnn_1t, 1),
         "window_stride_s": round(cmp_.stride, 4), "pycbc_precision": "single",
-        "train_s": round(s["train_s"], 1), "setup_s": round(s["setup_s"], 1), "eval_s": round(eval_s, 1),
+        **{k: round(v, 1) for k, v in s["timings"].items()}, "eval_s": round(eval_s, 1),
         "target_cnn_efficiency": ">= 0.8", "target_cnn_over_mf": ">= 0.9",
         "target_speedup": ">= 100, per core (CNN on one thread, as PyCBC's FFTs)",
     })
@@ -118,32 +123,26 @@ def cnn_vs_matched_filter() -> dict:
 
 @benchmark("gw", "gw150914_scan")
 def gw150914_scan() -> dict:
-    """Sliding-window CNN scan of the 32 s of H1+L1 data around GW150914.
+    """Sliding-window CNN scan of the 32 s of H1+L1 data around GW150914 (step ``scan_event``).
 
     The loud event saturates the logit of every window that contains the merger (a plateau about
     one window long), so the single highest window can sit anywhere on it; the trigger time is the
     plateau's middle (:func:`coursekit.gw.scan.peak_time`, as ``gw scan`` reports it). Both are reported.
     """
-    from coursekit.gw import pipeline as pl
-    from coursekit.gw.scan import scan
+    from coursekit.gw import experiment as ex
 
     s = _setup()
-    if s["prepared"] is None:
-        return {"skipped": "GW150914 data not available (no shared samples; run with COURSEKIT_MODE=full)",
-                "passed": False}
     cfg = s["cfg"]
     t0 = time.perf_counter()
-    times, logits = scan(s["model"], s["prepared"], cfg.window_duration, 1 / 16)
+    ev = ex.scan_event(cfg, s["model"], s["data"], stride=1 / 16)
     scan_s = time.perf_counter() - t0
-    i = int(np.argmax(logits))
-    from coursekit.gw.scan import peak_time
-
-    t_peak = peak_time(times, logits)
-    far = np.abs(times - pl.GW150914_GPS) > 1.0
-    return {"trigger_gps": round(t_peak, 3), "trigger_offset_s": round(t_peak - pl.GW150914_GPS, 3),
-            "max_window_gps": round(float(times[i]), 3), "max_window_offset_s": round(float(times[i] - pl.GW150914_GPS), 3),
-            "plateau_windows_within_1_of_max_logit": int(np.sum(logits > logits[i] - 1.0)),
-            "peak_logit": round(float(logits[i]), 2), "max_logit_away_from_event": round(float(logits[far].max()), 2),
+    i = int(np.argmax(ev.logits))
+    far = np.abs(ev.times - ev.gps) > 1.0
+    return {"tier": s["data"].event.tier, "trigger_gps": round(ev.trigger_gps, 3),
+            "trigger_offset_s": round(ev.offset.value, 3), "trigger_offset_err_s": round(ev.offset.err, 3),
+            "max_window_gps": round(float(ev.times[i]), 3), "max_window_offset_s": round(float(ev.times[i] - ev.gps), 3),
+            "plateau_windows_within_1_of_max_logit": int(np.sum(ev.logits > ev.logits[i] - 1.0)),
+            "peak_logit": round(float(ev.logits[i]), 2), "max_logit_away_from_event": round(float(ev.logits[far].max()), 2),
             "scan_s": round(scan_s, 3),
             "target_offset_s": "<= 0.1 (trigger = middle of the plateau of windows at the highest score, peak_time)",
-            "passed": bool(abs(t_peak - pl.GW150914_GPS) <= 0.1)}
+            "passed": bool(abs(ev.offset.value) <= 0.1) and s["data"].event.is_real}

@@ -67,9 +67,12 @@ class MultiScaleCNN(nn.Module):
 
 
 def _fold_batchnorm(weight: torch.Tensor, bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
-    """Weight and bias of ``bn(conv(x))`` as one convolution (exact for a BatchNorm in eval mode)."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    return weight * scale[:, None, None], bn.bias - bn.running_mean * scale
+    """Weight and bias of ``bn(conv(x))`` as one bias-free convolution followed by nothing (exact for a
+    BatchNorm in eval mode), through PyTorch's own ``torch.nn.utils.fusion.fuse_conv_bn_weights``."""
+    from torch.nn.utils.fusion import fuse_conv_bn_weights
+
+    w, b = fuse_conv_bn_weights(weight, None, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
+    return w.detach(), b.detach()
 
 
 class FusedCNN(nn.Module):
@@ -221,3 +224,73 @@ def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None, cont
     score = (lambda b: model.context_logits(b, context)) if context else model  # noqa: E731
     out = [score(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out) if out else torch.empty(0)
+
+
+# --------------------------------------------------------------------------- training
+
+def train_cnn(cfg, sampler, seed: int | None = None, progress: bool | None = None, snr_range=None):
+    """Train :class:`MultiScaleCNN` with ``BCEWithLogitsLoss`` on freshly simulated windows (shared ``fit``).
+
+    cfg: :class:`coursekit.gw.config.Config`; sampler: :class:`coursekit.gw.simulate.InjectionSampler`.
+    Every epoch draws new noise, sky positions and SNRs (uniform in ``snr_range``, default
+    ``cfg.snr_range``) from the training bank; the validation set is fixed. Returns ``(model, history)``.
+    """
+    import numpy as np
+
+    from coursekit.config import seed_everything
+    from coursekit.metrics import accuracy_from_logits
+    from coursekit.training import fit
+
+    seed = cfg.seed if seed is None else seed
+    snr_range = tuple(cfg.snr_range if snr_range is None else snr_range)
+    if not 0 < snr_range[0] <= snr_range[1]:
+        raise ValueError(f"snr_range must be 0 < low <= high, got {snr_range}")
+    seed_everything(seed)
+    rng = np.random.default_rng(seed + 1)
+    val = sampler.sample(cfg.n_val, rng, snr=snr_range)
+    xv, yv = torch.from_numpy(val.x), torch.from_numpy(val.y)
+    val_loader = [(xv[i:i + 256], yv[i:i + 256]) for i in range(0, len(xv), 256)]
+    model = MultiScaleCNN(n_det=sampler.n_det)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    steps = cfg.epochs * cfg.batches_per_epoch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.2)
+    history = fit(model, sampler.batches(cfg.batches_per_epoch, cfg.batch_size, rng, snr_range), val_loader,
+                  loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=cfg.epochs, optimizer=opt, scheduler=sched,
+                  scheduler_step="batch", progress=progress, desc="CNN",
+                  metrics={"accuracy": accuracy_from_logits})
+    model.eval()
+    return model, history
+
+
+# --------------------------------------------------------------------------- model files
+
+TOPIC = "gw"
+
+
+def save_model(model: MultiScaleCNN, path, cfg, detectors: tuple[str, ...], extra: dict | None = None):
+    """Save weights plus what ``gw scan`` needs (detectors, rate, window, merger range) through
+    :func:`coursekit.checkpoint.save_model` (topic ``"gw"``, sha256 of the tensors)."""
+    from coursekit.checkpoint import save_model as _save
+
+    config = {"detectors": list(detectors), "fs": cfg.fs, "window_duration": cfg.window_duration,
+              "merger_range": list(cfg.merger_range), "n_det": len(detectors)}
+    return _save(path, topic=TOPIC, state_dict=model.state_dict(), config=config, extra=extra or {})
+
+
+def load_model(path) -> tuple[MultiScaleCNN, dict]:
+    """Load a model saved by :func:`save_model`; returns ``(model, meta)`` (``meta``: config plus extra).
+
+    A missing, changed, foreign or pickled file raises :class:`coursekit.checkpoint.ModelFileError`.
+    """
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import load_model as _load
+
+    ck = _load(path, topic=TOPIC)
+    try:
+        model = MultiScaleCNN(n_det=int(ck.config["n_det"]))
+        model.load_state_dict(ck.state_dict)
+    except (KeyError, RuntimeError, TypeError) as exc:
+        raise ModelFileError(f"{path}: not a CNN saved by `gw train` ({str(exc).splitlines()[0][:100]}); "
+                             "retrain it with `python -m coursekit gw train`") from None
+    model.eval()
+    return model, {**ck.config, **(ck.extra or {})}

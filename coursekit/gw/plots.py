@@ -61,7 +61,7 @@ def plot_qtransform(series: np.ndarray, fs: float, t0: float = 0.0, ax: Axes | N
 def plot_roc(noise: dict[str, np.ndarray], signal: dict[str, np.ndarray], ax: Axes | None = None,
              title: str | None = None) -> Axes:
     """ROC (efficiency vs false-alarm probability per window, log x) for each method."""
-    from coursekit.gw.evaluate import roc_curve
+    from coursekit.gw.metrics import roc_curve
 
     ax = get_ax(ax)
     for name in noise:
@@ -86,7 +86,7 @@ def plot_efficiency(rows: list[dict], ax: Axes | None = None) -> Axes:
             rr = sorted((r for r in rows if r["method"] == m and r["fap"] == fap), key=lambda r: r["snr"])
             ax.errorbar([r["snr"] for r in rr], [r["efficiency"] for r in rr], [r["error"] for r in rr],
                         color=f"C{i}", ls=["-", "--", ":"][j % 3], marker="o", ms=3, capsize=2,
-                        label=f"{m}, FAP {fap:g} ({rr[0]['per_day']:.3g}/day)")
+                        label=f"{m}, FAP {fap:g} per window")
     ax.set_xlabel("optimal network SNR")
     ax.set_ylabel("efficiency")
     ax.set_ylim(0, 1.02)
@@ -107,4 +107,23 @@ def plot_scan(times: np.ndarray, scores: np.ndarray, ax: Axes | None = None, eve
     ax.set_xlabel(f"time [s] after GPS {t_ref:.2f}")
     ax.set_ylabel("CNN score (logit)")
     ax.legend()
+    return ax
+
+
+def plot_glitch_false_alarms(results: list, ax: Axes | None = None) -> Axes:
+    """Fraction of glitch windows flagged per method (bars with binomial errors), one group per glitch kind.
+
+    results: :class:`coursekit.gw.experiment.GlitchTest` objects; the dashed line is their FAP.
+    """
+    ax = get_ax(ax)
+    methods = list(results[0].fraction)
+    width = 0.8 / len(methods)
+    for j, m in enumerate(methods):
+        x = np.arange(len(results)) + (j - (len(methods) - 1) / 2) * width
+        ax.bar(x, [r.fraction[m].value for r in results], width, yerr=[r.fraction[m].err for r in results],
+               capsize=3, label=m)
+    ax.axhline(results[0].fap, color="0.4", ls="--", lw=1, label=f"FAP on Gaussian noise ({results[0].fap:g})")
+    ax.set_xticks(np.arange(len(results)), [r.kind for r in results])
+    ax.set_ylabel("fraction of glitch windows flagged")
+    ax.legend(fontsize=8)
     return ax

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coursekit.gw.io import StrainSegment
+from coursekit.gw.data import StrainFileError, detector_of
 from coursekit.gw.spectral import F_HIGH, F_LOW, interpolate_psd, welch_psd, whiten
+
+#: Plausible amplitude spectral density of calibrated strain in 50-500 Hz [1/sqrt(Hz)]: initial LIGO
+#: reached ~2e-23, the design of Advanced LIGO ~4e-24; anything outside 1e-25..1e-18 is not strain.
+ASD_RANGE = (1e-25, 1e-18)
+#: A run of identical samples at least this long [s] is a dead channel (or zero-filled gap), not noise.
+FLAT_RUN_S = 0.05
 
 
 @dataclass
@@ -35,59 +41,97 @@ class PreparedStrain:
         return {d: interpolate_psd(self.psd_freqs, p, n, self.fs) for d, p in self.psds.items()}
 
 
-def check_segments(segments: list[StrainSegment], fs: float, min_duration: float) -> list[StrainSegment]:
-    """Check that the segments cover the same stretch, can be resampled to ``fs`` and are long enough."""
-    if not segments:
-        raise ValueError("no strain segments given")
-    dets = [s.detector for s in segments]
+def _longest_flat_run(x: np.ndarray) -> tuple[int, int]:
+    """(start, length) of the longest run of identical consecutive samples of ``x`` (n,)."""
+    change = np.flatnonzero(np.diff(x) != 0)
+    bounds = np.concatenate([[-1], change, [len(x) - 1]])
+    lengths = np.diff(bounds)
+    i = int(np.argmax(lengths))
+    return int(bounds[i] + 1), int(lengths[i])
+
+
+def check_strain(series, fs: float, min_duration: float) -> dict:
+    """Refuse strain that cannot be searched, in one line naming the detector and what to do.
+
+    series: gwpy TimeSeries (or a dict of them / an ``EventStrain``), one per detector. Refused:
+    a detector given twice; sample rates that are not an integer multiple of ``fs``; detectors
+    covering different stretches (start or length); NaN/inf samples (data gaps); a flat stretch
+    (identical samples for ``FLAT_RUN_S`` s or more: a dead channel, zero-filled gap or all-zero
+    file); a strain scale that no detector produces (median ASD in 50-500 Hz outside
+    ``ASD_RANGE``, e.g. data already whitened, or in the wrong units); data too short.
+    Returns ``{detector: TimeSeries}``.
+    """
+    if hasattr(series, "strain") and isinstance(series.strain, dict):
+        series = series.strain
+    items = list(series.items()) if isinstance(series, dict) else [(detector_of(s), s) for s in series]
+    if not items:
+        raise StrainFileError("no strain given; pass one GWOSC file (or TimeSeries) per detector")
+    dets = [d for d, _ in items]
     if len(set(dets)) != len(dets):
-        raise ValueError(f"each detector must appear once, got {dets}")
-    ref = segments[0]
-    for s in segments:
-        if s.sample_rate < fs or (s.sample_rate / fs) != int(s.sample_rate / fs):
-            raise ValueError(
-                f"{s.detector}: sample rate {s.sample_rate:g} Hz cannot be resampled to {fs:g} Hz "
-                f"(need an integer multiple of {fs:g} Hz, e.g. the 4096 Hz GWOSC files)"
-            )
-        if abs(s.t0 - ref.t0) > 1 / fs or abs(s.duration - ref.duration) > 1 / fs:
-            raise ValueError(
-                f"segments must cover the same stretch: {ref.detector} [{ref.t0}, +{ref.duration} s) vs "
-                f"{s.detector} [{s.t0}, +{s.duration} s)"
-            )
-        if not np.all(np.isfinite(s.strain)):
-            raise ValueError(f"{s.detector}: strain has NaN gaps; crop to a gap-free stretch")
-        if s.duration < min_duration:
-            raise ValueError(
-                f"{s.detector}: {s.duration:g} s of data is too short; need at least {min_duration:g} s for the "
-                "PSD estimate and the tapered edges"
-            )
-    return segments
+        raise StrainFileError(f"each detector must appear once, got {dets}")
+    ref_det, ref = items[0]
+    for det, s in items:
+        rate = float(s.sample_rate.value)
+        t0, dur = float(s.t0.value), float(s.duration.value)
+        if rate < fs or abs(rate / fs - round(rate / fs)) > 1e-9:
+            raise StrainFileError(f"{det}: sample rate {rate:g} Hz cannot be resampled to {fs:g} Hz (need an "
+                                  f"integer multiple of {fs:g} Hz, e.g. the 4096 Hz GWOSC files)")
+        r0, rdur = float(ref.t0.value), float(ref.duration.value)
+        if abs(t0 - r0) > 1 / fs or abs(dur - rdur) > 1 / fs:
+            raise StrainFileError(f"detectors cover different stretches: {ref_det} GPS [{r0:.3f}, +{rdur:g} s) vs "
+                                  f"{det} [{t0:.3f}, +{dur:g} s); crop them to the same GPS span")
+        x = np.asarray(s.value, dtype=np.float64)
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise StrainFileError(f"{det}: {int(bad.sum())} NaN/inf samples (data gap from GPS "
+                                  f"{t0 + np.argmax(bad) / rate:.3f}); crop to a gap-free stretch")
+        if dur < min_duration:
+            raise StrainFileError(f"{det}: {dur:g} s of data is too short; need at least {min_duration:g} s for the "
+                                  "PSD estimate and the tapered edges")
+        start, length = _longest_flat_run(x)
+        if length >= FLAT_RUN_S * rate:
+            what = "all samples are equal (a dead channel or an all-zero file)" if length == len(x) else (
+                f"{length / rate:.2f} s of identical samples (value {x[start]:g}) from GPS {t0 + start / rate:.3f}: "
+                "a dead channel or a zero-filled gap")
+            raise StrainFileError(f"{det}: {what}; it would be scored as noise. Crop it out or gate it "
+                                  "(set the stretch aside) before scanning")
+        from scipy.signal import welch
+
+        f, p = welch(x, fs=rate, nperseg=int(rate))
+        asd = float(np.sqrt(np.median(p[(f >= 50) & (f <= 500)])))
+        if not ASD_RANGE[0] <= asd <= ASD_RANGE[1]:
+            raise StrainFileError(f"{det}: median amplitude spectral density {asd:.2g}/sqrt(Hz) in 50-500 Hz is not "
+                                  f"that of detector strain ({ASD_RANGE[0]:g}-{ASD_RANGE[1]:g}); pass calibrated, "
+                                  "un-whitened strain (dimensionless, ~1e-23/sqrt(Hz))")
+    return dict(items)
 
 
-def prepare_strain(segments: list[StrainSegment], fs: float = 2048.0, detectors: tuple[str, ...] | None = None,
+def prepare_strain(series, fs: float = 2048.0, detectors: tuple[str, ...] | None = None,
                    psd_duration: float = 4.0, taper_s: float = 2.0, truncate: float | None = 4.0, f_low: float = F_LOW,
                    f_high: float = F_HIGH) -> PreparedStrain:
-    """Resample, estimate PSDs, whiten and drop ``taper_s`` s at each end.
+    """Check (:func:`check_strain`), resample, estimate PSDs (Welch, median), whiten, drop ``taper_s`` s at each end.
 
-    ``detectors`` fixes the channel order (that of the model); by default the order given.
+    series: gwpy TimeSeries per detector (a list, a dict or an ``EventStrain``); ``detectors``
+    fixes the channel order (that of the model), by default the order given.
     """
-    check_segments(segments, fs, min_duration=max(4 * psd_duration, 2 * taper_s + 2))
-    by_det = {s.detector: s for s in segments}
+    by_det = check_strain(series, fs, min_duration=max(4 * psd_duration, 2 * taper_s + 2))
     detectors = tuple(detectors or by_det)
     missing = [d for d in detectors if d not in by_det]
     if missing:
-        raise ValueError(f"the model expects detectors {detectors}; missing {missing} (got {sorted(by_det)})")
+        raise StrainFileError(f"the model expects detectors {detectors}; missing {missing} (got {sorted(by_det)})")
     rows, psds, freqs = [], {}, None
+    from coursekit.gw.spectral import resample
+
     for d in detectors:
-        seg = by_det[d].resample(fs) if by_det[d].sample_rate != fs else by_det[d]
-        x = seg.strain
+        ts = by_det[d]
+        x = resample(np.asarray(ts.value, dtype=np.float64), float(ts.sample_rate.value), fs)
         freqs, p = welch_psd(x, fs, psd_duration)
         psds[d] = p
         n = len(x)
-        w = whiten(x, interpolate_psd(freqs, p, n, fs), fs, f_low, f_high, taper=2 * taper_s / seg.duration,
+        w = whiten(x, interpolate_psd(freqs, p, n, fs), fs, f_low, f_high, taper=2 * taper_s * fs / n,
                    truncate=truncate)
         rows.append(w)
-        t0 = seg.t0
+        t0 = float(ts.t0.value)
     cut = int(round(taper_s * fs))
     data = np.stack(rows)[:, cut:-cut]
     # a median-averaged Welch PSD from a few segments is biased by a few per cent; rescale to a unit
@@ -172,3 +216,9 @@ def find_triggers(times: np.ndarray, scores: np.ndarray, threshold: float, clust
         if top is not None and len(taken) >= top:
             break
     return taken
+
+
+def scan_step(search_stride: float, fs: float, downsample: int) -> int:
+    """Samples between windows of a search stepping by ``search_stride`` s (the merger-range width),
+    rounded down to the CNN trunk's grid of ``downsample`` samples."""
+    return max(downsample, int(search_stride * fs) // downsample * downsample)

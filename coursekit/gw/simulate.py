@@ -211,3 +211,174 @@ def simulate_strain(bank: WaveformBank, psds: dict[str, np.ndarray], duration: f
     params.update({"snr": float(snr), "t_merger": t0 + t_merger, "distance_mpc": float(1 / scale)})
     params.update({f"delay_{det}": float(delay[d, 0]) for d, det in enumerate(bank.detectors)})
     return out, params
+
+
+# --------------------------------------------------------------------------- banks and samplers of a run
+
+def design_psds(fs: float = 2048.0, seg_duration: float = 16.0, detectors: tuple[str, ...] = ("H1", "L1")
+                ) -> dict[str, np.ndarray]:
+    """Advanced-LIGO design PSD for each detector on the rfft grid of ``seg_duration`` s at ``fs`` Hz."""
+    from coursekit.gw.spectral import aligo_psd
+
+    psd = aligo_psd(int(round(seg_duration * fs)), fs)
+    return {d: psd for d in detectors}
+
+
+@dataclass
+class Banks:
+    """Training, test and template waveforms, drawn independently from the same prior."""
+
+    train: WaveformBank
+    test: WaveformBank
+    templates: WaveformBank
+    candidates: int
+    seconds: float
+
+
+def build_banks(cfg, psds: dict[str, np.ndarray], seed: int | None = None) -> Banks:
+    """Generate the three waveform banks of a run (``cfg``: :class:`coursekit.gw.config.Config`).
+
+    Templates are placed stochastically (minimal match ``cfg.minimal_match``) among
+    ``cfg.n_template_candidates`` draws from the prior. ``psds`` on the rfft grid of
+    ``cfg.seg_duration`` s (measured from the data, or :func:`design_psds`).
+    """
+    import time
+
+    rng = np.random.default_rng(cfg.seed if seed is None else seed)
+    t0 = time.perf_counter()
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
+    train = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_train_waveforms, rng), psds, **kw)
+    test = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_test_waveforms, rng), psds, **kw)
+    templates = template_bank(cfg, psds, rng)
+    return Banks(train, test, templates, cfg.n_template_candidates, time.perf_counter() - t0)
+
+
+def template_bank(cfg, psds: dict[str, np.ndarray], rng: np.random.Generator | None = None) -> WaveformBank:
+    """Templates placed stochastically (Harry, Allen & Sathyaprakash 2009) among ``cfg.n_template_candidates``
+    draws from the prior, minimal match ``cfg.minimal_match``, at most ``cfg.max_templates``."""
+    from coursekit.gw.baseline import place_template_bank
+
+    rng = np.random.default_rng(cfg.seed + 3) if rng is None else rng
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
+    cand = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_template_candidates, rng), psds, **kw)
+    keep = place_template_bank(cand, cfg.minimal_match, cfg.max_templates)
+    return WaveformBank(params={k: v[keep] for k, v in cand.params.items()}, spectra=cand.spectra[keep],
+                        gram=cand.gram[keep], fs=cand.fs, crop_duration=cand.crop_duration,
+                        merger_offset=cand.merger_offset, detectors=cand.detectors, f_low=cand.f_low,
+                        f_high=cand.f_high)
+
+
+def samplers(cfg, banks: Banks) -> tuple[InjectionSampler, InjectionSampler]:
+    """Injection samplers for training (train bank) and testing (test bank)."""
+    kw = dict(window_duration=cfg.window_duration, merger_range=cfg.merger_range, prior=cfg.prior)
+    return InjectionSampler(banks.train, **kw), InjectionSampler(banks.test, **kw)
+
+
+def context_sampler(cfg, bank: WaveformBank, context: int) -> InjectionSampler:
+    """Windows as a continuous scan sees them: ``cfg.window_duration`` s plus ``context`` samples of data
+    on each side, with the merger in ``cfg.merger_range`` of the inner window.
+
+    Scored with ``FusedCNN.context_logits(x, context)`` they get exactly the logits that
+    ``FusedCNN.stream_logits`` gives the same data inside a long stretch (``context`` =
+    ``FusedCNN.context``), so false-alarm thresholds and efficiencies measured on them hold for the scan.
+    """
+    c = context / cfg.fs
+    total = cfg.window_duration + 2 * c
+    lo, hi = cfg.merger_range
+    merger_range = ((lo * cfg.window_duration + c) / total, (hi * cfg.window_duration + c) / total)
+    return InjectionSampler(bank, window_duration=total, merger_range=merger_range, prior=cfg.prior)
+
+
+# --------------------------------------------------------------------------- glitches
+
+GLITCH_KINDS = ("sine-gaussian", "blip")
+
+
+def sine_gaussian(n: int, fs: float, t0: float, f0: float, q: float, phase: float = 0.0) -> np.ndarray:
+    """Sine-Gaussian burst (n,): ``exp(-(t - t0)^2 / tau^2) sin(2 pi f0 (t - t0) + phase)``, ``tau = q / (sqrt(2) pi f0)``.
+
+    The standard glitch and burst waveform of LIGO detector characterisation (Chatterji et al.
+    2004, CQG 21, S1809); unit peak envelope.
+    """
+    t = np.arange(n) / fs - t0
+    tau = q / (np.sqrt(2) * np.pi * f0)
+    return np.exp(-(t / tau) ** 2) * np.sin(2 * np.pi * f0 * t + phase)
+
+
+def blip(n: int, fs: float, t0: float, width: float = 3e-3) -> np.ndarray:
+    """Blip-like glitch (n,): a Ricker wavelet of ``width`` s, a ~10 ms broadband transient like the
+    blip glitches of O1/O2 (Cabero et al. 2019, CQG 36, 155010); unit peak."""
+    t = (np.arange(n) / fs - t0) / width
+    return (1 - t**2) * np.exp(-(t**2) / 2)
+
+
+def add_glitches(x: np.ndarray, fs: float, rng: np.random.Generator, kind: str = "sine-gaussian",
+                 snr: tuple[float, float] = (8.0, 30.0), time_range: tuple[float, float] = (0.2, 0.8),
+                 f_low: float = 20.0, f_high: float = 1000.0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Add one glitch to one random detector of each whitened window ``x`` (n, n_det, n_samples).
+
+    kind: ``"sine-gaussian"`` (f0 log-uniform in 40-300 Hz, Q uniform in 4-20) or ``"blip"``;
+    ``snr``: range of the glitch's SNR in its detector (its norm in whitened, band-passed units,
+    uniform); ``time_range``: where its peak falls (fractions of the window). A glitch lives in one
+    detector only, unlike a signal. The SNR of a glitch ``g`` in these unit-variance, band-limited
+    windows is ``sqrt(frac * sum g^2)`` (``frac``: :func:`coursekit.gw.spectral.band_fraction`), as for
+    the injections. Returns the new windows and the glitch parameters.
+    """
+    from coursekit.gw.spectral import band_limit
+
+    if kind not in GLITCH_KINDS:
+        raise ValueError(f"unknown glitch kind {kind!r}; use one of {GLITCH_KINDS}")
+    x = np.array(x, dtype=np.float32, copy=True)
+    n, nd, m = x.shape
+    frac = band_fraction(m, fs, f_low, f_high)
+    det = rng.integers(0, nd, n)
+    t0 = rng.uniform(*time_range, n) * m / fs
+    rho = rng.uniform(*snr, n)
+    f0 = np.exp(rng.uniform(np.log(40.0), np.log(300.0), n))
+    q = rng.uniform(4.0, 20.0, n)
+    for i in range(n):
+        g = sine_gaussian(m, fs, t0[i], f0[i], q[i], rng.uniform(0, 2 * np.pi)) if kind == "sine-gaussian" \
+            else blip(m, fs, t0[i])
+        g = band_limit(g, fs, f_low, f_high)
+        x[i, det[i]] += (rho[i] * g / np.sqrt(frac * np.sum(g**2))).astype(np.float32)
+    return x, {"detector": det, "t_peak": t0, "snr": rho, "f0": f0, "q": q}
+
+
+# --------------------------------------------------------------------------- stand-ins of the manifest
+
+def simulated_windows(n: int = 256, snr: float = 10.0, n_waveforms: int = 20, seed: int = 0) -> WindowBatch:
+    """Manifest generator ``gw_bbh_injections``: ``n`` whitened H1+L1 windows, half with an injection at ``snr``.
+
+    Design-PSD Gaussian noise, IMRPhenomD signals from the reduced prior.
+    """
+    from coursekit.gw.config import REDUCED as cfg
+
+    rng = np.random.default_rng(seed)
+    bank = WaveformBank.generate(cfg.prior.sample_intrinsic(n_waveforms, rng), design_psds(cfg.fs, cfg.seg_duration),
+                                 fs=cfg.fs, seg_duration=cfg.seg_duration)
+    sampler = InjectionSampler(bank, cfg.window_duration, cfg.merger_range, cfg.prior)
+    return sampler.sample(n, rng, snr=float(snr))
+
+
+def simulate_event_strain(snr: float = 20.0, duration: float = 32.0, event_offset: float = 16.44,
+                          t0: float = 1126259446.0, seed: int = 1, fs: float = 2048.0,
+                          psds: dict | None = None) -> dict:
+    """Stand-in of ``gw150914_strain``: H1+L1 coloured noise with one 38+31 Msun injection, as gwpy TimeSeries.
+
+    ``duration`` s at ``fs`` Hz from GPS ``t0``, merger at ``t0 + event_offset`` with optimal
+    network ``snr``; ``psds`` on the 16 s waveform grid (default: design). Returns
+    ``{detector: TimeSeries}`` named ``"H1:Strain"``, ``"L1:Strain"``.
+    """
+    from coursekit.gw.data import as_timeseries
+    from coursekit.gw.spectral import interpolate_psd, rfft_freqs
+
+    seg = 16.0
+    rng = np.random.default_rng(seed)
+    grid = psds or design_psds(fs, seg)
+    bank = WaveformBank.generate({"mass1": np.array([38.0]), "mass2": np.array([31.0]), "spin1z": np.zeros(1),
+                                  "spin2z": np.zeros(1)}, grid, fs=fs, seg_duration=seg)
+    n = int(round(duration * fs))
+    f_grid = rfft_freqs(int(round(seg * fs)), fs)
+    long = {d: interpolate_psd(f_grid, p, n, fs) for d, p in grid.items()}
+    strain, _ = simulate_strain(bank, long, duration, event_offset, snr, rng, t0=t0)
+    return {d: as_timeseries(strain[d], t0, fs, d) for d in bank.detectors}

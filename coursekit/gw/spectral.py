@@ -160,6 +160,13 @@ def whiten(strain: np.ndarray, psd: np.ndarray, fs: float, f_low: float = F_LOW,
     return out
 
 
+def band_limit(x: np.ndarray, fs: float, f_low: float = F_LOW, f_high: float = F_HIGH) -> np.ndarray:
+    """Keep only the rfft bins of ``x`` (..., n) in ``[f_low, f_high]`` (the band of whitened windows)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    return np.fft.irfft(np.fft.rfft(x, axis=-1) * band_mask(n, fs, f_low, f_high), n=n, axis=-1)
+
+
 def bandpass(strain: np.ndarray, fs: float, f_low: float, f_high: float, order: int = 8) -> np.ndarray:
     """Zero-phase Butterworth band-pass (``scipy.signal.sosfiltfilt``) of ``strain`` (..., n), for display."""
     from scipy.signal import butter, sosfiltfilt
@@ -186,3 +193,20 @@ def optimal_snr(h: np.ndarray, psd: np.ndarray, fs: float, f_low: float = F_LOW,
                 ) -> np.ndarray:
     """Optimal matched-filter SNR ``sqrt(<h, h>)`` of a signal ``h`` (..., n) in noise with ``psd``."""
     return np.sqrt(inner_product(h, h, psd, fs, f_low, f_high))
+
+
+def resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
+    """Resample ``x`` (..., n) from ``rate_in`` to ``rate_out`` Hz with a polyphase anti-aliasing filter
+    (``scipy.signal.resample_poly``). The ratio must be rational with small terms (e.g. 4096 -> 2048 Hz)."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    if rate_in <= 0 or rate_out <= 0:
+        raise ValueError(f"sample rates must be positive, got {rate_in} -> {rate_out}")
+    ratio = Fraction(rate_out / rate_in).limit_denominator(64)
+    if abs(float(ratio) - rate_out / rate_in) > 1e-9:
+        raise ValueError(f"cannot resample {rate_in} Hz to {rate_out} Hz: the ratio is not a simple fraction")
+    if ratio == 1:
+        return np.asarray(x, dtype=np.float64).copy()
+    return resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)

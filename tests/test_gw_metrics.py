@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from coursekit.gw.evaluate import (
+from coursekit.gw.metrics import (
     efficiency,
     efficiency_table,
     false_alarms_per,
@@ -68,7 +68,7 @@ def test_efficiency_table_rows():
     sig = {"A": {10.0: np.array([98.5, 200.0]), 5.0: np.array([0.0, 1.0])}}
     rows = efficiency_table(noise, sig, faps=(1e-2,))
     assert {(r["snr"], r["efficiency"]) for r in rows} == {(10.0, 0.5), (5.0, 0.0)}  # threshold 99
-    assert rows[0]["per_day"] == pytest.approx(864.0)
+    assert rows[0]["windows_per_day"] == pytest.approx(864.0)
 
 
 def test_seconds_per_data_second_counts_the_stride():
@@ -85,3 +85,43 @@ def test_seconds_per_data_second_counts_the_stride():
     assert slid == pytest.approx(4 * tiled, rel=0.3)
     with pytest.raises(ValueError, match="stride must be positive"):
         seconds_per_data_second(fn, np.zeros((2, 4)), stride=0.0)
+
+
+def test_one_threshold_definition():
+    """Round one had two definitions (np.quantile in the CLI, k-th largest in evaluate): one is left."""
+    import coursekit.metrics
+    from coursekit.gw import metrics as gm
+
+    assert gm.threshold_at_fap is coursekit.metrics.threshold_at_fap
+    scores = np.arange(1000.0)
+    assert gm.threshold_at_fap(scores, 1e-2) == 990.0  # the 10th largest; np.quantile would give 989.01
+    assert np.mean(scores > gm.threshold_at_fap(scores, 1e-2)) <= 1e-2
+
+
+def test_false_alarms_of_overlapping_windows_are_not_fap_times_86400():
+    """Round one printed FAP x 86,400 per day for a scan with 1/16 s stride; windows per day scale with 1/stride."""
+    from coursekit.gw.metrics import false_alarms_per, naive_false_alarms_per_day
+
+    assert naive_false_alarms_per_day(1e-3) == pytest.approx(86.4)
+    assert false_alarms_per(1e-3, stride=1 / 16) == pytest.approx(1382.4)
+    assert false_alarms_per(1e-3, stride=0.6) == pytest.approx(144.0)
+    with pytest.raises(ValueError, match="stride must be positive"):
+        false_alarms_per(1e-3, stride=0.0)
+
+
+def test_clustered_false_alarms_hand_computed():
+    from coursekit.gw.metrics import clustered_false_alarms, false_alarm_rate
+
+    t = np.arange(20) * 0.25
+    s = np.zeros(20)
+    s[[2, 3, 4]] = 5.0  # one excursion lifting three overlapping windows
+    s[[12]] = 6.0  # a second, 2 s later
+    s[[14]] = 4.0  # 0.5 s after it: the same cluster (1 s)
+    assert clustered_false_alarms(t, s, 3.0, cluster=1.0) == 2
+    assert clustered_false_alarms(t, s, 3.0, cluster=0.1) == 3
+    assert clustered_false_alarms(t, s, 10.0) == 0
+    r = false_alarm_rate(2, 86400.0 / 4)
+    assert r.value == pytest.approx(8.0) and r.err == pytest.approx(4 * np.sqrt(2)) and r.unit == "per day"
+    assert false_alarm_rate(0, 86400.0).err == pytest.approx(1.0)  # zero counts: one-count error, not zero
+    with pytest.raises(ValueError, match="same length"):
+        clustered_false_alarms(t, s[:5], 1.0)
