@@ -128,3 +128,23 @@ def test_cells_without_ids_get_the_same_ids_every_time(tmp_path):
     assert plan(tmp_path) == first
     student = json.loads(first[tmp_path / "notebooks" / "student" / "02_t.ipynb"])
     assert [c["id"] for c in student["cells"]][:2] == ["cell-0", "student-edition"]
+
+
+def test_every_student_code_cell_is_valid_python():
+    """A misplaced marker (a STUDENT line at the wrong indentation, a half-removed block) is caught without a kernel."""
+    import re as _re
+
+    bad = []
+    for path, text in plan(ROOT).items():
+        if path.suffix != ".ipynb":
+            continue
+        for i, cell in enumerate(json.loads(text)["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"])
+            src = _re.sub(r"^(\s*)[%!].*$", r"\1pass", src, flags=_re.M)   # IPython magics and shell lines
+            try:
+                compile(src, f"{path.name}[{i}]", "exec")
+            except SyntaxError as exc:
+                bad.append(f"{path.name} cell {i}: {exc.msg} (line {exc.lineno})")
+    assert not bad, bad
