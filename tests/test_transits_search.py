@@ -194,8 +194,24 @@ def test_short_quarter_and_binary_do_not_crash(rng):
     assert cands and abs(cands[0].signal.period / 2.2 - 1) < 1e-2
     sim = simulate_lightcurves(1, seed=4, config=SimulationConfig(n_quarters=1), kinds=["eb"])
     t, f = sim.lightcurve(0)
-    for c in find_candidates(_lc(t, f), n_signals=3):
-        assert c.vetting is not None or c.note.startswith("not vetted")
+    cands = find_candidates(_lc(t, f), n_signals=3)
+    assert cands[0].vetting is not None  # the strongest signal is always vetted
+    assert all(c.vetting is not None or c.note.startswith("not vetted") for c in cands)
+    assert all(c.signal.snr > 0 and c.signal.n_transits > 0 for c in cands)  # no zero-depth "signals"
+
+
+def test_a_harmonic_signal_does_not_mask_the_evidence(rng):
+    """An eclipsing binary's secondary eclipse (found as a second signal at P/2) must stay in the first signal's
+    views, or its global view looks like a planet's (round one scored such binaries 0.99)."""
+    from coursekit.transits.search import find_candidates
+
+    t, f = _box_lc(rng, 5.0, 1.0, 0.15, 6e-3, days=60.0, secondary=3e-3)
+    cands = find_candidates(_lc(t, f), n_signals=2, period_min=1.0)
+    primary = cands[0]
+    assert primary.signal.period == pytest.approx(5.0, rel=1e-3)
+    assert primary.vetting.secondary_sigma > 5 and primary.vetting_score < 0
+    g = primary.global_view
+    assert g[[0, 1, 2, -3, -2, -1]].min() < -0.3  # the secondary at phase 0.5 is in the global view
 
 
 @pytest.mark.parametrize(

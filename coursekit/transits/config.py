@@ -69,7 +69,7 @@ class Config:
     kepler90_signals: int = 3
     n_real_kois: int = 300
     n_injections: int = 6
-    injection_snr: tuple[float, ...] = (4.0, 7.0, 10.0, 15.0, 25.0)
+    injection_snr: tuple[float, ...] = (3.0, 5.0, 7.0, 10.0, 20.0)
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -113,7 +113,7 @@ function_exercise(
 
 effect_exercise(
     "transits.flatten_window", title="A detrending window shorter than the transit eats it",
-    direction=-1, min_sigma=3.0, value_range=(-1e-3, -5e-5), what="depth(short window) - depth(long window)",
+    direction=-1, min_sigma=3.0, value_range=(-1000.0, -50.0), what="depth(short window) - depth(long window) [ppm]",
     hints=("Flatten Kepler-90 with window_days=0.25 and with 2.0, and measure Kepler-90 d's depth in each with "
            "search.transit_snr; the depth error is the scatter over sqrt(in-transit cadences).",
            "effect = depth_short - depth_long; err = hypot(err_short, err_long). The 8-h transit is longer than "

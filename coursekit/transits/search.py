@@ -322,8 +322,8 @@ def search_transits(
             break
         res = bls_search(time[active], flat[active], **bls_kwargs)
         sig = res.best
-        if sig.snr < min_snr:
-            break
+        if not sig.snr > 0 or sig.n_transits == 0 or sig.snr < min_snr:
+            break  # nothing left but noise: a dip of zero depth is not a signal
         if max_harmonic >= 1 and sig.snr > 0:
             sig, inside = _refine_signal(time, clipped, window_days, sig, known, active, period_min, max_harmonic,
                                          bls_kwargs)
@@ -450,6 +450,13 @@ class Candidate:
         }
 
 
+def _commensurate(p1: float, p2: float, max_ratio: int = 4, tol: float = 0.01) -> bool:
+    """True if ``p1 / p2`` or ``p2 / p1`` is within ``tol`` (fractional) of an integer up to ``max_ratio``."""
+    r = max(p1, p2) / min(p1, p2)
+    n = round(r)
+    return 1 <= n <= max_ratio and abs(r / n - 1) < tol
+
+
 def find_candidates(
     lightcurve: Any,
     *,
@@ -485,10 +492,12 @@ def find_candidates(
     in_transit = [np.abs(phase_fold(time, s.period, s.t0)) < s.duration for s in signals]
     out: list[Candidate] = []
     for k, sig in enumerate(signals):
-        # as in Kepler's Data Validation, the other signals' transits are removed before vetting this one
+        # as in Kepler's Data Validation, the other signals' transits are removed before vetting this one, but only
+        # those of significant signals (SNR >= 7.1) that are not harmonics of this one: a signal at P/2 or 2P is the
+        # same system (a secondary eclipse, an alias), and masking it would hide the evidence the views need
         others = np.zeros(len(time), bool)
         for j, m in enumerate(in_transit):
-            if j != k:
+            if j != k and signals[j].snr >= MIN_SNR and not _commensurate(signals[j].period, sig.period):
                 others |= m & ~in_transit[k]
         try:
             g, loc, st = views_and_vetting(time, flux, sig.period, sig.t0, sig.duration, keep=~others)
