@@ -1,4 +1,4 @@
-"""Tests of the ResNet18 classifier, augmentation, rotation-averaged prediction and evaluation metrics."""
+"""ResNet18 classifier: head, freezing, transfer recipe, augmentation, TTA, MC dropout, training, model files."""
 
 from __future__ import annotations
 
@@ -9,23 +9,25 @@ import pytest
 import torch
 from torch import nn
 
-from coursekit.galaxies.evaluate import (
-    accuracy,
-    calibration,
-    confident_mistakes,
-    confusion_matrix,
-    grad_cam,
-    per_class_report,
-    saliency,
-)
+from coursekit.galaxies.config import TrainConfig
+from coursekit.galaxies.metrics import accuracy
 from coursekit.galaxies.model import (
+    EARLY_LAYERS,
     GalaxyClassifier,
     SkyAugment,
-    TrainConfig,
     build_model,
+    dihedral_views,
+    fine_tune,
+    grad_cam,
+    load_model,
     predict,
+    predict_mc_dropout,
+    predict_tta,
     rotate,
+    saliency,
+    save_model,
     train_classifier,
+    transfer_setup,
 )
 
 CLASSES4 = ("elliptical", "spiral", "merger", "irregular")
@@ -141,38 +143,6 @@ def test_train_classifier_bad_labels():
                          TrainConfig(epochs=1), device="cpu", progress=False)
 
 
-# --------------------------------------------------------------------------- evaluation
-
-def test_confusion_and_report_by_hand():
-    y = np.array([0, 0, 1, 1, 1, 2])
-    pred = np.array([0, 1, 1, 1, 2, 2])
-    cm = confusion_matrix(y, pred, 3)
-    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 2, 1], [0, 0, 1]])
-    rep = per_class_report(y, pred, ("a", "b", "c"))
-    assert rep["a"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3), "support": 2}
-    assert rep["b"]["precision"] == pytest.approx(2 / 3) and rep["b"]["recall"] == pytest.approx(2 / 3)
-    assert rep["c"]["precision"] == 0.5 and rep["c"]["recall"] == 1.0
-    assert accuracy(pred, y) == pytest.approx(4 / 6)
-
-
-def test_ece_by_hand():
-    # two bins used: confidences 0.9 (3 samples, 2 right) and 0.6 (1 sample, right)
-    probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.1, 0.9], [0.6, 0.4]])
-    y = np.array([0, 0, 0, 0])
-    cal = calibration(probs, y, n_bins=10)
-    # bin (0.8, 0.9]: conf 0.9, acc 2/3 ; bin (0.5, 0.6]: conf 0.6, acc 1
-    assert cal.ece == pytest.approx(3 / 4 * abs(2 / 3 - 0.9) + 1 / 4 * abs(1 - 0.6))
-    assert cal.count.sum() == 4 and np.isnan(cal.accuracy[0])
-    with pytest.raises(ValueError, match="one label each"):
-        calibration(probs, y[:3])
-
-
-def test_confident_mistakes_order():
-    probs = np.array([[0.6, 0.4], [0.2, 0.8], [0.95, 0.05], [0.3, 0.7]])
-    y = np.array([1, 1, 1, 0])
-    np.testing.assert_array_equal(confident_mistakes(probs, y, k=5), [2, 3, 0])
-
-
 def test_saliency_and_gradcam_shapes(small_model):
     x = np.random.default_rng(0).random((2, 3, 64, 64)).astype(np.float32)
     s = saliency(small_model, x)
@@ -204,3 +174,90 @@ def test_pretrained_offline_fails_fast_with_advice(no_network, tmp_path, monkeyp
     from coursekit.galaxies.model import _check_weights_available
 
     _check_weights_available(ResNet18_Weights.IMAGENET1K_V1.url)
+
+
+def test_training_refuses_a_single_class():
+    with pytest.raises(ValueError, match="single class"):
+        train_classifier(np.zeros((4, 3, 16, 16), np.float32), np.zeros(4, int), CLASSES4,
+                         TrainConfig(epochs=1), device="cpu", progress=False)
+
+
+def test_transfer_setup_new_head_frozen_early_layers_and_optimiser(small_model):
+    before = {n: p.detach().clone() for n, p in small_model.named_parameters()}
+    new, opt = transfer_setup(small_model, ("a", "b", "c"), lr=1e-3, weight_decay=0.01)
+    assert new is not small_model and new.classes == ("a", "b", "c")
+    assert new.trunk.fc[4].out_features == 3 and new.trunk.fc[1].in_features == 512
+    for name, p in new.named_parameters():
+        assert p.requires_grad == (name.split(".")[1] not in EARLY_LAYERS), name
+    optimised = {id(p) for g in opt.param_groups for p in g["params"]}
+    assert optimised == {id(p) for p in new.parameters() if p.requires_grad}
+    assert isinstance(opt, torch.optim.AdamW) and opt.param_groups[0]["lr"] == 1e-3
+    # the pretrained network is untouched, and the copied trunk starts from its weights
+    for n, p in small_model.named_parameters():
+        assert p.requires_grad and torch.equal(p, before[n])
+    assert torch.equal(new.trunk.layer3[0].conv1.weight, small_model.trunk.layer3[0].conv1.weight)
+
+
+def test_predict_tta_by_hand_and_dihedral_views():
+    model = _Linear()
+    x = torch.rand(3, 3, 8, 8)
+    views = dihedral_views(x)
+    assert len(views) == 8 and torch.equal(views[1], torch.rot90(x, 1, (-2, -1))) and torch.equal(views[4], x.flip(-1))
+    expected = torch.stack([torch.softmax(model(v), 1) for v in views]).mean(0)
+    np.testing.assert_allclose(predict_tta(model, x).numpy(), expected.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(predict(model, x, tta=True), expected.detach().numpy(), atol=1e-6)
+
+
+def test_predict_rotated_test_images():
+    model = _Linear()
+    x = torch.rand(2, 3, 8, 8)
+    expected = torch.softmax(model(torch.rot90(x, 1, (-2, -1))), 1).detach().numpy()
+    np.testing.assert_allclose(predict(model, x, angle=math.pi / 2), expected, atol=1e-5)
+
+
+def test_mc_dropout_averages_head_samples(small_model):
+    x = np.random.default_rng(0).random((3, 3, 32, 32)).astype(np.float32)
+    p1 = predict(small_model, x)
+    pm = predict_mc_dropout(small_model, x, n_samples=5, seed=1)
+    assert pm.shape == p1.shape and np.allclose(pm.sum(1), 1, atol=1e-5)
+    assert not np.allclose(pm, p1)  # dropout switched on in the head
+    np.testing.assert_allclose(predict_mc_dropout(small_model, x, n_samples=5, seed=1), pm)  # seeded
+    assert not small_model.trunk.fc.training  # switched back off
+    # with the dropout probability set to 0 the MC average is the plain prediction
+    quiet = build_model(CLASSES4, dropout=0.0).eval()
+    np.testing.assert_allclose(predict_mc_dropout(quiet, x, n_samples=3), predict(quiet, x), atol=1e-5)
+
+
+def test_fine_tune_trains_a_new_head_only_above_the_frozen_layers(small_model):
+    rng = np.random.default_rng(0)
+    y = np.arange(16) % 2
+    x = rng.random((16, 3, 32, 32)).astype(np.float32) * 0.3
+    x[y == 1, 0] += 0.6
+    cfg = TrainConfig(epochs=1, batch_size=8, val_fraction=0.0, warmup_fraction=0.0, freeze_early=True)
+    tuned, hist = fine_tune(small_model, x, y, ("blue", "red"), cfg, device="cpu", progress=False)
+    assert tuned.classes == ("blue", "red") and hist.epochs == 1
+    assert torch.equal(tuned.trunk.layer1[0].conv1.weight, small_model.trunk.layer1[0].conv1.weight)
+    assert not torch.equal(tuned.trunk.layer4[0].conv1.weight, small_model.trunk.layer4[0].conv1.weight)
+
+
+def test_model_file_roundtrip_and_refusals(tmp_path):
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import save_model as save_other
+
+    model = build_model(("a", "b", "c")).eval()
+    path = save_model(model, tmp_path / "m.pt", size=32, crop=0.4, config=TrainConfig(epochs=2))
+    loaded, meta = load_model(path)
+    assert meta["classes"] == ["a", "b", "c"] and meta["size"] == 32 and meta["crop"] == 0.4
+    assert meta["train"]["epochs"] == 2
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-5)
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "none.pt")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelFileError):
+        load_model(junk)
+    other = save_other(tmp_path / "gw.pt", topic="gw", state_dict={"w": torch.zeros(2)})
+    with pytest.raises(ModelFileError, match="topic 'gw'"):
+        load_model(other)

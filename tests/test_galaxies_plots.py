@@ -48,3 +48,12 @@ def test_all_plots_return_axes():
     assert plots.plot_attribution(imgs[:3], rng.random((3, 16, 16))).get_images()
     with pytest.raises(ValueError, match="maps must be"):
         plots.plot_attribution(imgs[:3], rng.random((2, 16, 16)))
+
+
+def test_plot_comparison_draws_95_percent_bars():
+    from coursekit.metrics import Measurement
+
+    ax = plots.plot_comparison({"CNN": Measurement(0.8, 0.02), "forest": Measurement(0.7, 0.03)}, reference=0.6)
+    bars = [p for p in ax.patches]
+    assert len(bars) == 2 and bars[0].get_width() == pytest.approx(0.8)
+    assert "95" in ax.get_xlabel() and ax.get_legend() is not None

@@ -1,19 +1,21 @@
-"""Tests of the galaxy simulator, the PSF convolution, the colour stretch and the morphology features."""
+"""Tests of the galaxy simulator, the PSF convolution and the Lupton colour images."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from coursekit.galaxies.features import FEATURE_NAMES, morphology_features, train_forest
-from coursekit.galaxies.preprocess import flux_to_rgb, lupton_rgb, uint8_to_rgb
 from coursekit.galaxies.simulate import (
-    CLASSES,
+    BAND_WEIGHTS,
+    DEFAULT_MINIMUM,
+    DEFAULT_STRETCH,
     SKY_COUNTS,
     _grid,
+    flux_to_rgb,
     gaussian_psf_convolve,
     sersic,
     simulate_galaxies,
+    simulate_rgb,
 )
 
 
@@ -112,15 +114,28 @@ def test_psf_bad_shape():
         gaussian_psf_convolve(np.zeros((4, 4)), np.array([1.0]))
 
 
-def test_lupton_matches_astropy():
-    from astropy.visualization import make_lupton_rgb
+def test_flux_to_rgb_is_astropys_lupton_image_by_image():
+    """The stacked call equals make_lupton_rgb applied to each image, and the asinh stretch by hand."""
+    from astropy.visualization import LuptonAsinhStretch, ManualInterval, make_lupton_rgb
 
-    rng = np.random.default_rng(0)
-    r, g, b = (rng.gamma(2.0, 20.0, (16, 16)) for _ in range(3))
-    ours = lupton_rgb(r, g, b, stretch=30.0, Q=8)
-    ref = make_lupton_rgb(r, g, b, stretch=30.0, Q=8, minimum=0) / 255.0
-    # astropy rounds to 8 bits
-    np.testing.assert_allclose(ours, ref, atol=1 / 255 + 1e-9)
+    x, _ = simulate_galaxies(3, size=24, seed=7)
+    ours = flux_to_rgb(x)
+    for i in range(3):
+        r, g, b = (x[i, c].astype(np.float64) * BAND_WEIGHTS[c] for c in (2, 1, 0))
+        ref = make_lupton_rgb(r, g, b, interval=ManualInterval(vmin=DEFAULT_MINIMUM, vmax=None),
+                              stretch_object=LuptonAsinhStretch(stretch=DEFAULT_STRETCH, Q=8), output_dtype=float)
+        np.testing.assert_allclose(ours[i].transpose(1, 2, 0), ref, atol=1e-6)
+    # by hand for one pixel below saturation: I = mean(r, g, b) - minimum, f(I) = asinh(Q I / stretch) 0.1 / asinh(0.8)
+    one = np.zeros((1, 3, 4, 4), np.float32)
+    one[0, :, 0, 0] = [40.0 * 0.65, 40.0, 40.0 * 1.3]  # equal weighted bands -> grey
+    v = 40.0 - DEFAULT_MINIMUM
+    expected = v * np.arcsinh(8 * v / DEFAULT_STRETCH) * 0.1 / np.arcsinh(0.8) / v
+    np.testing.assert_allclose(flux_to_rgb(one)[0, :, 0, 0], expected, rtol=1e-5)
+
+
+def test_simulate_rgb_shapes():
+    x, y = simulate_rgb(8, size=24, seed=1)
+    assert x.shape == (8, 3, 24, 24) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1 and len(y) == 8
 
 
 def test_flux_to_rgb_range_and_channel_order():
@@ -134,71 +149,14 @@ def test_flux_to_rgb_range_and_channel_order():
         flux_to_rgb(np.zeros((2, 4, 8, 8)))
 
 
-def test_uint8_to_rgb_crop_and_resize():
-    img = np.zeros((2, 100, 100, 3), dtype=np.uint8)
-    img[:, 40:60, 40:60] = 255  # a white square in the middle
-    out = uint8_to_rgb(img, size=20, crop=0.2)
-    assert out.shape == (2, 3, 20, 20)
-    np.testing.assert_allclose(out, 1.0, atol=1e-6)  # the central 20% is all square
-    with pytest.raises(ValueError, match=r"\(n, H, W, 3\)"):
-        uint8_to_rgb(np.zeros((2, 3, 10, 10)))
-
-
-# --------------------------------------------------------------------------- features
-
-def _round_profile(size=64, scale=3.0):
-    yy, xx = np.mgrid[0:size, 0:size] - (size - 1) / 2
-    return np.exp(-np.hypot(xx, yy) / scale)
-
-
-def test_features_of_symmetric_and_asymmetric_images():
-    disc = _round_profile()
-    img = np.stack([disc, disc, disc])[None] * 100
-    lop = img.copy()
-    lop[..., 32:40, 36:44] += 20  # one bright off-centre clump
-    f = morphology_features(np.concatenate([img, lop]))
-    names = list(FEATURE_NAMES)
-    assert f.shape == (2, len(FEATURE_NAMES))
-    a, e = names.index("asymmetry"), names.index("ellipticity")
-    assert abs(f[0, a]) < 0.01 < f[1, a]
-    assert f[0, e] < 0.02  # round
-    # exponential profile: r_half = 1.678 h
-    assert f[0, names.index("r_half")] == pytest.approx(1.678 * 3.0, abs=0.4)
-    # equal bands -> zero colours
-    assert f[0, names.index("colour_br")] == pytest.approx(0.0, abs=1e-9)
-
-
-def test_clumpiness_sees_knots_not_noise():
-    rng = np.random.default_rng(3)
-    disc = _round_profile(scale=5.0) * 200
-    knots = disc.copy()
-    for cx, cy in [(20, 25), (40, 38), (30, 44), (45, 22)]:
-        knots[cy - 1 : cy + 2, cx - 1 : cx + 2] += 150
-    stack = np.stack([np.stack([p] * 3) for p in (disc, knots)]) + rng.normal(0, 3.0, (2, 3, 64, 64))
-    s = morphology_features(stack)[:, FEATURE_NAMES.index("clumpiness")]
-    assert abs(s[0]) < 0.05 and s[1] > s[0] + 0.05
-
-
-def test_concentration_orders_profiles():
-    yy, xx = np.mgrid[0:64, 0:64] - 31.5
-    r = np.hypot(xx, yy)
-    expo = np.exp(-r / 4.0)
-    devauc = np.exp(-7.67 * ((r / 6.0) ** 0.25 - 1))
-    f = morphology_features(np.stack([np.stack([p] * 3) for p in (expo, devauc)]))
-    c = f[:, FEATURE_NAMES.index("concentration")]
-    # Conselice 2003: C ~ 2.7 for an exponential disc, larger for de Vaucouleurs (within a finite aperture)
-    assert 2.4 < c[0] < 3.0 and c[1] > c[0] + 0.8
-
-
-def test_features_bad_shape():
-    with pytest.raises(ValueError, match=r"\(n, 3, H, W\)"):
-        morphology_features(np.zeros((2, 1, 16, 16)))
-
-
-def test_forest_beats_chance_on_simulations():
-    x, y = simulate_galaxies(400, size=48, seed=5)
-    xt, yt = simulate_galaxies(200, size=48, seed=6)
-    forest = train_forest(morphology_features(x), y, n_estimators=50)
-    acc = (forest.predict(morphology_features(xt)) == yt).mean()
-    assert acc > 0.6  # chance is 0.25
-    assert len(CLASSES) == 4
+def test_position_angle_aligns_elongated_galaxies():
+    """Aligned edge-on discs and ellipticals: the light's second moments are wider along x than along y."""
+    x, _ = simulate_galaxies(40, size=32, seed=3, classes=(0, 1), noise=False, position_angle=0.0)
+    img = x[:, 1]
+    yy, xx = np.mgrid[0:32, 0:32] - 15.5
+    ixx = (img * xx**2).sum(axis=(1, 2)) / img.sum(axis=(1, 2))
+    iyy = (img * yy**2).sum(axis=(1, 2)) / img.sum(axis=(1, 2))
+    assert np.all(ixx >= iyy * 0.9) and np.mean(ixx > 1.2 * iyy) > 0.6
+    xr, _ = simulate_galaxies(40, size=32, seed=3, classes=(0, 1), noise=False)
+    ir = xr[:, 1]
+    assert np.mean((ir * xx**2).sum(axis=(1, 2)) > (ir * yy**2).sum(axis=(1, 2))) < 0.8  # random: both ways

@@ -1,115 +1,211 @@
-"""``python -m coursekit galaxies train|predict``: train a morphology classifier, classify image files.
+"""``python -m coursekit galaxies train|predict|run``: train a morphology classifier, classify cut-outs, run the lesson.
 
 Examples::
 
-    python -m coursekit galaxies train --out galaxy_resnet18.pt            # simulated galaxies (a few minutes, CPU)
+    python -m coursekit galaxies train --out sim.pt                        # on simulated galaxies (minutes, CPU)
+    python -m coursekit galaxies train --out gz.pt --data my_cutouts/      # labels.csv + images, or a GZ1 folder
+    python -m coursekit galaxies train --out gz.pt --data my_cutouts/ --init sim.pt   # transfer from a saved model
     python -m coursekit galaxies train --out g10.pt --data Galaxy10_DECals.h5 --task ten
-    python -m coursekit galaxies train --out gz.pt --data my_cutouts/     # folder with labels.csv + images/
-    python -m coursekit galaxies predict --model galaxy_resnet18.pt cutouts/ --out predictions.csv
+    python -m coursekit galaxies predict --model gz.pt cutouts/ --out predictions.csv
+    python -m coursekit galaxies run --json                                # the notebook's experiment, end to end
+
+``train --data`` holds out ``--test-fraction`` of the labelled cut-outs (stratified) and reports the CNN and the
+morphology-features + random-forest baseline trained on the same images, on the same held-out galaxies, with
+95 % intervals and the paired difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from coursekit.cli_util import positive_float, positive_int
+
+
+def _fraction(text: str) -> float:
+    value = positive_float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1 (exclusive), got {text!r}")
+    return value
+
+
+def _crop(text: str) -> float:
+    value = positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text!r}")
+    return value
+
+
+def _size(text: str) -> int:
+    value = positive_int(text)
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"must be at least 16 pixels, got {text!r}")
+    return value
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("galaxies", help="galaxy morphology: train a ResNet18, classify cut-outs",
+    p = subparsers.add_parser("galaxies", help="galaxy morphology: train a ResNet18, classify cut-outs, run the lesson",
                               description=__doc__.split("\n")[0],
                               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = p.add_subparsers(dest="galaxies_command", required=True)
 
     t = sub.add_parser("train", help="train and save a classifier (with its class names and preprocessing)")
     t.add_argument("--out", required=True, help="output model file (.pt)")
-    t.add_argument("--data", help="Galaxy10 .h5 file or a folder with labels.csv + images/ (default: simulate)")
+    t.add_argument("--data", help="folder with labels.csv (filename, class_name) + images, a Galaxy Zoo 1 folder "
+                                  "(smallCSV_class.csv + images/), or a Galaxy10 .h5 file (default: simulate)")
     t.add_argument("--task", choices=["four", "ten"], default="four", help="Galaxy10 classes (default: four)")
     t.add_argument("--label-column", default="class_name", help="labels.csv column with the class names")
-    t.add_argument("--n", type=int, default=3000, help="simulated galaxies (without --data; default 3000)")
-    t.add_argument("--size", type=int, default=64, help="cut-out side in pixels (default 64)")
-    t.add_argument("--crop", type=float, default=0.5, help="central fraction of real images kept (default 0.5)")
-    t.add_argument("--epochs", type=int, default=4)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--pretrained", action="store_true", help="start from ImageNet weights (downloads; freezes early layers)")
+    t.add_argument("--init", default="simulation",
+                   help="with --data: start from 'simulation' (pretrain on --n simulated galaxies first), 'imagenet' "
+                        "(ResNet18 ImageNet weights), 'scratch' (random weights) or a model file saved by "
+                        "`galaxies train` (default: simulation)")
+    t.add_argument("--test-fraction", type=_fraction, default=0.3,
+                   help="with --data: share of the labelled images held out to score CNN and forest (default 0.3)")
+    t.add_argument("--n", type=positive_int, default=3000, help="simulated galaxies (default 3000)")
+    t.add_argument("--size", type=_size, default=64, help="cut-out side in pixels (default 64)")
+    t.add_argument("--crop", type=_crop, default=0.5, help="central fraction of real images kept (default 0.5)")
+    t.add_argument("--epochs", type=positive_int, default=4, help="epochs on the simulations (default 4)")
+    t.add_argument("--finetune-epochs", type=positive_int, default=10, help="epochs on --data (default 10)")
+    t.add_argument("--batch-size", type=positive_int, default=64)
+    t.add_argument("--lr", type=positive_float, default=2e-3)
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
 
     q = sub.add_parser("predict", help="classify image files or folders; one CSV row per image")
     q.add_argument("--model", required=True, help="model file written by `galaxies train`")
-    q.add_argument("paths", nargs="+", help="JPEG/PNG files or folders")
+    q.add_argument("paths", nargs="+", help="JPEG/PNG files, three-band FITS cut-outs, or folders of them")
     q.add_argument("--out", help="CSV file (default: standard output)")
-    q.add_argument("--tta", type=int, default=1, help="average over this many rotations (default 1: none)")
+    q.add_argument("--tta", type=positive_int, default=1, help="average over this many rotations (default 1: none)")
     q.set_defaults(func=_predict)
 
+    from coursekit.experiment import add_run_command
+    from coursekit.galaxies.experiment import run
 
-def _load_training_data(args):
-    from pathlib import Path
+    add_run_command(sub, "galaxies", run)
 
-    from coursekit.galaxies.simulate import CLASSES
 
-    if args.data is None:
-        from coursekit.galaxies.preprocess import flux_to_rgb
-        from coursekit.galaxies.simulate import simulate_galaxies
+def _load_labelled(args):
+    from coursekit.galaxies.data import load_galaxy10, load_labelled_folder
 
-        x, y = simulate_galaxies(args.n, size=args.size, seed=args.seed)
-        return flux_to_rgb(x), y, CLASSES, 1.0
     path = Path(args.data)
     if not path.exists():
-        raise FileNotFoundError(f"--data {path} does not exist")
+        raise FileNotFoundError(f"--data {path} does not exist: give a folder of labelled cut-outs or a Galaxy10 .h5")
     if path.is_dir():
-        from coursekit.galaxies.data import load_image_folder
-
-        x, y, classes, _ = load_image_folder(path, size=args.size, crop=args.crop, label_column=args.label_column)
-        return x, y, classes, args.crop
-    from coursekit.galaxies.data import load_galaxy10
-
+        cut = load_labelled_folder(path, size=args.size, crop=args.crop, label_column=args.label_column)
+        return cut.images, cut.labels, cut.classes
     x, y, classes = load_galaxy10(path, task=args.task, size=args.size, crop=args.crop)
-    return x, y, classes, args.crop
+    return x, y, classes
+
+
+def _simulation_model(args, progress=None):
+    from coursekit.galaxies.config import TrainConfig
+    from coursekit.galaxies.model import train_classifier
+    from coursekit.galaxies.simulate import CLASSES, simulate_rgb
+
+    x, y = simulate_rgb(args.n, size=args.size, seed=args.seed)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    model, history = train_classifier(x, y, CLASSES, cfg, progress=progress, desc="ResNet18 (simulations)")
+    return model, history, cfg
 
 
 def _train(args) -> int:
-    if args.n < 8 or args.epochs < 1 or args.size < 16:
-        raise ValueError("need --n >= 8, --epochs >= 1 and --size >= 16")
-    from coursekit.galaxies.model import TrainConfig, train_classifier
-    from coursekit.galaxies.workflow import save_model
+    from coursekit.cli_util import UsageError, check_out_path
 
-    x, y, classes, crop = _load_training_data(args)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, pretrained=args.pretrained,
-                      seed=args.seed)
-    model, history = train_classifier(x, y, classes, cfg)
-    path = save_model(model, args.out, size=args.size, crop=crop, config=cfg)
-    acc = history.metrics.get("accuracy", [float("nan")])
-    best = history.best_epoch if history.best_epoch is not None else -1
-    print(f"trained on {len(y)} images ({', '.join(classes)}): {history.summary()}; "
-          f"validation accuracy {acc[best]:.3f}")
-    print(f"saved {path}")
+    inputs = [p for p in (args.data, args.init) if p and Path(p).exists()]
+    out = check_out_path(args.out, *inputs)
+    if args.data is None:
+        model, history, cfg = _simulation_model(args)
+        from coursekit.galaxies.model import save_model
+
+        save_model(model, out, size=args.size, crop=1.0, config=cfg, extra={"data": "simulated galaxies"})
+        print(f"trained on {args.n} simulated galaxies: {history.summary()}")
+        print(f"saved {out}")
+        return 0
+    if args.init not in {"simulation", "imagenet", "scratch"} and not Path(args.init).is_file():
+        raise UsageError(f"--init {args.init!r}: use simulation, imagenet, scratch or the path of a saved model file")
+    return _train_on_data(args, out)
+
+
+def _train_on_data(args, out) -> int:
+    import numpy as np
+
+    from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
+    from coursekit.galaxies.config import TrainConfig
+    from coursekit.galaxies.data import stratified_split
+    from coursekit.galaxies.metrics import accuracy_measurement, majority_rate, paired_difference, significance_text
+    from coursekit.galaxies.model import build_model, fine_tune, load_model, predict, save_model, train_classifier
+
+    x, y, classes = _load_labelled(args)
+    counts = np.bincount(y, minlength=len(classes))
+    if (counts > 0).sum() < 2:
+        raise ValueError(f"--data {args.data}: every labelled image is of class {classes[int(counts.argmax())]!r}; "
+                         "a classifier needs examples of at least two classes")
+    if counts[counts > 0].min() < 2:
+        rare = [c for c, k in zip(classes, counts) if k == 1]
+        raise ValueError(f"--data {args.data}: class {rare[0]!r} has a single image; give at least two per class "
+                         "(one to train on, one to test)")
+    train_idx, test_idx = stratified_split(y, 1 - args.test_fraction, seed=args.seed)
+    ft = TrainConfig(epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=1e-3, warmup_fraction=0.0,
+                     val_fraction=0.0, seed=args.seed)
+    if args.init == "scratch":
+        model, _ = train_classifier(x[train_idx], y[train_idx], classes, TrainConfig(
+            epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=args.lr, val_fraction=0.0,
+            seed=args.seed), desc="from scratch")
+        start = "random weights"
+    else:
+        if args.init == "simulation":
+            source, _, _ = _simulation_model(args)
+            start = f"ResNet18 pretrained on {args.n} simulated galaxies"
+        elif args.init == "imagenet":
+            source, start = build_model(2, pretrained=True), "ImageNet ResNet18"
+        else:
+            source, _ = load_model(args.init)
+            start = f"model {args.init}"
+        model, _ = fine_tune(source, x[train_idx], y[train_idx], classes, ft, desc="fine-tune")
+    forest = train_forest(morphology_features(x[train_idx]), y[train_idx], seed=args.seed)
+    yt = y[test_idx]
+    p_cnn = predict(model, x[test_idx])
+    p_forest = forest_proba(forest, morphology_features(x[test_idx]), len(classes))
+    a_cnn, a_forest = accuracy_measurement(p_cnn, yt), accuracy_measurement(p_forest, yt)
+    diff = paired_difference(yt, p_cnn, p_forest, seed=args.seed)
+    save_model(model, out, size=args.size, crop=args.crop, config=ft, extra={
+        "data": str(args.data), "init": start, "n_train": int(len(train_idx)), "n_test": int(len(test_idx)),
+        "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict()})
+    print(f"trained on {len(train_idx)} labelled images ({', '.join(classes)}), starting from {start}")
+    print(f"held-out test, {len(test_idx)} images (majority class {majority_rate(yt):.3f}):")
+    print(f"  ResNet18                      accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
+          f"{a_cnn.value + 1.96 * a_cnn.err:.3f})")
+    print(f"  features + random forest      accuracy {a_forest}  (95% interval "
+          f"{a_forest.value - 1.96 * a_forest.err:.3f}-{a_forest.value + 1.96 * a_forest.err:.3f})")
+    print(f"  CNN - forest (paired bootstrap) {diff}: {significance_text(diff)} at 95%")
+    print(f"saved {out}")
     return 0
 
 
 def _predict(args) -> int:
     import csv
 
+    from coursekit.cli_util import check_out_path
     from coursekit.galaxies.data import list_images, read_images
-    from coursekit.galaxies.model import predict
-    from coursekit.galaxies.workflow import load_model
+    from coursekit.galaxies.model import load_model, predict
 
     model, meta = load_model(args.model)
     files = [f for p in args.paths for f in list_images(p)]
+    out_path = check_out_path(args.out, args.model, *files) if args.out else None
     classes = list(meta["classes"])
-    out = open(args.out, "w", newline="") if args.out else sys.stdout
+    # read (and refuse) everything before anything is written
+    x = read_images(files, size=int(meta["size"]), crop=float(meta.get("crop", 1.0)))
+    probs = predict(model, x, tta=args.tta if args.tta > 1 else False)
+    out = open(out_path, "w", newline="") if out_path else sys.stdout
     try:
         writer = csv.writer(out)
         writer.writerow(["path", "predicted_class", *[f"p_{c}" for c in classes]])
-        for start in range(0, len(files), 256):
-            chunk = files[start : start + 256]
-            x = read_images(chunk, size=int(meta["size"]), crop=float(meta.get("crop", 1.0)))
-            probs = predict(model, x, tta=args.tta if args.tta > 1 else False)
-            for f, p in zip(chunk, probs):
-                writer.writerow([str(f), classes[int(p.argmax())], *[f"{v:.4f}" for v in p]])
+        for f, p in zip(files, probs):
+            writer.writerow([str(f), classes[int(p.argmax())], *[f"{v:.4f}" for v in p]])
     finally:
-        if args.out:
+        if out_path:
             out.close()
-    if args.out:
-        print(f"wrote {len(files)} predictions to {args.out}")
+    if out_path:
+        print(f"wrote {len(files)} predictions to {out_path}")
     return 0

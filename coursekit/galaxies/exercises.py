@@ -1,29 +1,35 @@
-"""Exercises of notebook 02 (galaxy morphology), checked by :func:`coursekit.exercises.check`."""
+"""Exercises, build-it checks, experiment checks and the quiz of the galaxy-morphology lesson (notebook 02).
+
+Registered with :mod:`coursekit.exercises`; the worked solutions live only in the solved notebook.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from coursekit.exercises import Result, exercise
+from coursekit.exercises import (
+    Question,
+    Result,
+    _register,
+    compare_outputs,
+    effect_exercise,
+    exercise,
+    function_exercise,
+    get_exercise,
+    quiz_questions,
+)
 
 # --------------------------------------------------------------------------- concentration of a disc
 
-#: C = 5 log10(r80 / r20) of an exponential disc, total light to infinity (see the solution).
+#: C = 5 log10(r80 / r20) of an exponential disc, total light to infinity.
 DISC_CONCENTRATION = 2.8008
 
 
-@exercise(
-    "galaxies.disc_concentration",
-    title="Concentration of an exponential disc",
-    solution='''
-from scipy.optimize import brentq
-import numpy as np
-# light inside R for I(R) = I0 exp(-R/h):  L(<x)/L = 1 - (1 + x) exp(-x),  x = R/h
-frac = lambda x, f: 1 - (1 + x) * np.exp(-x) - f
-x20, x80 = brentq(frac, 1e-6, 50, args=(0.2,)), brentq(frac, 1e-6, 50, args=(0.8,))
-answer = 5 * np.log10(x80 / x20)      # = 2.80: discs are much less concentrated than ellipticals (C ~ 4-5)
-''',
-)
+@exercise("galaxies.disc_concentration", title="Concentration of an exponential disc",
+          hints=("The light inside radius x = R/h of I = exp(-R/h) is L(<x)/L = 1 - (1 + x) exp(-x).",
+                 "Solve L(<x)/L = 0.2 and 0.8 numerically (scipy.optimize.brentq), then C = 5 log10(x80 / x20)."))
 def disc_concentration(answer) -> Result:
     value = float(answer)
     if abs(value - DISC_CONCENTRATION) < 0.03:
@@ -35,6 +41,127 @@ def disc_concentration(answer) -> Result:
         return Result.fail("That is the value for a de Vaucouleurs (n = 4) profile; redo it for I ∝ exp(-R/h).")
     return Result.fail("Integrate I(R) = exp(-R/h) over the disc: L(<x)/L = 1 - (1 + x) e^(-x) with x = R/h; "
                        "solve for 20% and 80% of the light and take 5 log10(x80 / x20).")
+
+
+# --------------------------------------------------------------------------- build it: the transfer recipe
+
+def _tiny_trained_model(seed: int):
+    """A ResNet18 galaxy classifier with random (seeded) weights, standing in for a trained one."""
+    import torch
+
+    from coursekit.galaxies.model import build_model
+
+    torch.manual_seed(seed)
+    return build_model(("elliptical", "spiral", "merger", "irregular"))
+
+
+def _summary(model, optimizer, classes) -> dict:
+    """What the recipe must get right, as comparable values."""
+    import torch
+    from torch import nn
+
+    head = model.trunk.fc
+    layers = [type(m).__name__ for m in head] if isinstance(head, nn.Sequential) else [type(head).__name__]
+    shapes = [list(m.weight.shape) for m in head.modules() if isinstance(m, nn.Linear)]
+    drops = [float(m.p) for m in head.modules() if isinstance(m, nn.Dropout)]
+    trainable = {n: bool(p.requires_grad) for n, p in model.named_parameters()}
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return {"optimizer": type(optimizer).__name__}
+    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    group = optimizer.param_groups[0]
+    return {
+        "optimizer": type(optimizer).__name__,
+        "lr": float(group["lr"]),
+        "weight_decay": float(group["weight_decay"]),
+        "head layers": "-".join(layers),
+        "head Linear weight shapes": shapes,
+        "head dropout": drops,
+        "model.classes": "/".join(getattr(model, "classes", ())),
+        "trainable": {n: t for n, t in trainable.items()},
+        "optimised = trainable": {n: (id(p) in in_opt) == p.requires_grad for n, p in model.named_parameters()},
+    }
+
+
+@exercise("galaxies.transfer_setup", title="Build it: the transfer-learning set-up (new head, frozen early layers, AdamW)",
+          hints=("Copy the model (copy.deepcopy), swap model.trunk.fc for classifier_head(512, len(classes)), freeze "
+                 "the stem and layer1, and give AdamW only the parameters that still need gradients.",
+                 "new = copy.deepcopy(model); new.trunk.fc = classifier_head(512, len(classes), hidden=256, "
+                 "dropout=0.3); new.classes = tuple(classes); for name in ('conv1', 'bn1', 'layer1'): for p in "
+                 "getattr(new.trunk, name).parameters(): p.requires_grad_(False); optimizer = torch.optim.AdamW("
+                 "[p for p in new.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)."))
+def transfer_setup_check(answer) -> Result:
+    """Run the student's ``transfer_setup(model, classes, lr, weight_decay)`` and coursekit's on the same fresh model."""
+    from coursekit.galaxies.model import transfer_setup
+
+    if not callable(answer):
+        return Result.fail("Pass your function itself: check('galaxies.transfer_setup', transfer_setup).")
+    trials = [(("elliptical", "spiral", "merger"), 1e-3, 0.05), (("smooth", "featured"), 3e-4, 0.01)]
+    for i, (classes, lr, wd) in enumerate(trials, start=1):
+        original = _tiny_trained_model(i)
+        before = {n: p.detach().clone() for n, p in original.named_parameters()}
+        ref_model, ref_opt = transfer_setup(_tiny_trained_model(i), classes, lr=lr, weight_decay=wd)
+        try:
+            got = answer(original, classes, lr, wd)
+        except NotImplementedError:
+            return Result.fail("Not attempted yet: write the body of transfer_setup.")
+        except Exception as exc:  # the student's code
+            return Result.fail(f"Input {i} (classes {classes}, lr {lr:g}, weight_decay {wd:g}): your function raised "
+                               f"{type(exc).__name__}: {exc}")
+        if not (isinstance(got, tuple) and len(got) == 2):
+            return Result.fail("Return the pair (new_model, optimizer).")
+        if got[0] is original:
+            return Result.fail("You changed the model you were given: work on copy.deepcopy(model), so the "
+                               "pretrained network stays usable (for the from-scratch comparison and the next run).")
+        changed = [n for n, p in original.named_parameters() if not p.requires_grad or not np.array_equal(
+            p.detach().numpy(), before[n].numpy())]
+        if changed:
+            return Result.fail(f"The original model was modified ({changed[0]}): work on a deep copy.")
+        diff = compare_outputs(_summary(ref_model, ref_opt, classes), _summary(*got, classes), rtol=1e-9, atol=0,
+                               where="your set-up")
+        if diff:
+            return Result.fail(f"Input {i} (classes {classes}, lr {lr:g}, weight_decay {wd:g}): {diff}.")
+    return Result.ok("Same head, same frozen layers, same optimiser as coursekit's transfer_setup on both inputs.")
+
+
+# A build-it check (the student writes a function) whose outputs, a module and an optimiser, are compared through a
+# summary rather than elementwise: registered with its own checker, but of kind "function" like function_exercise's.
+_register(replace(get_exercise("galaxies.transfer_setup"), kind="function"))
+
+
+# --------------------------------------------------------------------------- build it: rotation TTA
+
+def _pixel_linear(size: int, n_classes: int, seed: int):
+    """A deterministic, orientation-sensitive test classifier: logits linear in the pixels."""
+    import torch
+    from torch import nn
+
+    class PixelLinear(nn.Sequential):
+        def __repr__(self) -> str:
+            return f"a linear test classifier (3x{size}x{size} pixels -> {n_classes} classes)"
+
+    torch.manual_seed(seed)
+    return PixelLinear(nn.Flatten(), nn.Linear(3 * size * size, n_classes)).eval()
+
+
+def _tta_inputs(rng: np.random.Generator):
+    import torch
+
+    size = int(rng.choice([6, 8, 11]))
+    n, c = int(rng.integers(1, 5)), int(rng.integers(2, 5))
+    model = _pixel_linear(size, c, int(rng.integers(0, 1000)))
+    images = torch.as_tensor(rng.random((n, 3, size, size)), dtype=torch.float32)
+    return (model, images), {}
+
+
+function_exercise(
+    "galaxies.predict_tta", title="Build it: rotation/flip test-time augmentation",
+    reference="coursekit.galaxies.model:predict_tta", make_inputs=_tta_inputs, n_trials=4, rtol=1e-5, atol=1e-6,
+    hints=("Make the 8 views: the image and its mirror image (x.flip(-1)), each rotated by 0, 1, 2, 3 quarter "
+           "turns with torch.rot90(v, k, dims=(-2, -1)); average the softmax probabilities, not the logits.",
+           "views = [torch.rot90(v, k, dims=(-2, -1)) for v in (x, x.flip(-1)) for k in range(4)]; "
+           "return torch.stack([torch.softmax(model(v), dim=1) for v in views]).mean(0) (under torch.no_grad(), "
+           "model.eval())."),
+)
 
 
 # --------------------------------------------------------------------------- expected calibration error
@@ -49,35 +176,19 @@ def calibration_exercise_data() -> tuple[np.ndarray, np.ndarray]:
     return probs, labels
 
 
-def _ece_reference(n_bins: int = 5) -> float:
-    from coursekit.galaxies.evaluate import expected_calibration_error
-
-    return expected_calibration_error(*calibration_exercise_data(), n_bins=n_bins)
-
-
-@exercise(
-    "galaxies.ece",
-    title="Expected calibration error by hand (5 bins)",
-    solution='''
-from coursekit.galaxies.exercises import calibration_exercise_data
-probs, labels = calibration_exercise_data()
-conf = probs.max(1)
-correct = probs.argmax(1) == labels
-edges = np.linspace(0, 1, 6)                       # 5 equal bins over [0, 1]
-answer = 0.0
-for lo, hi in zip(edges[:-1], edges[1:]):
-    inside = (conf > lo) & (conf <= hi)
-    if inside.any():                               # ECE = sum_b n_b/n |acc_b - conf_b|
-        answer += inside.mean() * abs(correct[inside].mean() - conf[inside].mean())
-''',
-)
+@exercise("galaxies.ece", title="Expected calibration error by hand (5 bins)",
+          hints=("Per bin of the top-class probability: |accuracy - mean confidence|, weighted by the bin's share.",
+                 "conf = probs.max(1); correct = probs.argmax(1) == labels; for each bin (lo, hi] of "
+                 "np.linspace(0, 1, 6): add inside.mean() * abs(correct[inside].mean() - conf[inside].mean())."))
 def ece(answer) -> Result:
+    from coursekit.galaxies.metrics import expected_calibration_error
+
     value = float(answer)
-    ref = _ece_reference(5)
+    probs, labels = calibration_exercise_data()
+    ref = expected_calibration_error(probs, labels, n_bins=5)
     if abs(value - ref) < 1e-3:
         return Result.ok(f"ECE = {value:.3f}: on average the stated confidence is off by {100 * value:.0f} "
                          "percentage points, weighted by how many predictions fall in each bin.")
-    probs, labels = calibration_exercise_data()
     if abs(value - (1 - np.mean(probs.argmax(1) == labels))) < 1e-3:
         return Result.fail("That is the error rate. The ECE compares confidence with accuracy inside each bin.")
     if abs(value - abs(np.mean(probs.argmax(1) == labels) - probs.max(1).mean())) < 1e-3:
@@ -87,18 +198,35 @@ def ece(answer) -> Result:
                        "weighted by the fraction of the 10 predictions in the bin, summed over bins.")
 
 
+# --------------------------------------------------------------------------- experiments
+
+effect_exercise(
+    "galaxies.rotation_invariance",
+    title="Experiment: what do random rotations in training buy?",
+    direction=+1, min_sigma=2.0, value_range=(0.02, 0.8),
+    what="accuracy gain on turned galaxies (with - without rotations)",
+    hints=("Run experiment.rotation_experiment(cfg, rotate=False) beside the rotate=True run and compare their "
+           "accuracies on the randomly oriented test galaxies, on the same galaxies.",
+           "effect = experiment.rotation_effect(with_rotations, without_rotations): a paired bootstrap over the same "
+           "test galaxies of accuracy(with) - accuracy(without)."),
+)
+
+effect_exercise(
+    "galaxies.mc_dropout_calibration",
+    title="Experiment: does averaging over dropout masks change the calibration?",
+    direction=0, min_sigma=3.0, value_range=(-0.05, 0.05), what="ECE change (MC dropout - single)",
+    hints=("Compare the ECE of predict() and of predict_mc_dropout() on the same test galaxies, paired.",
+           "cal = experiment.calibration_experiment(trained, sim, cfg); effect = cal.ece_change (a paired bootstrap "
+           "of ECE(MC) - ECE(single))."),
+)
+
+
 # --------------------------------------------------------------------------- Galaxy10 -> four classes
 
-@exercise(
-    "galaxies.galaxy10_mapping",
-    title="Map the ten Galaxy10 DECaLS classes onto elliptical/spiral/merger/irregular",
-    solution='''
-# Galaxy10: 0 disturbed, 1 merging, 2 round smooth, 3 in-between round smooth, 4 cigar-shaped smooth,
-#           5 barred spiral, 6 unbarred tight spiral, 7 unbarred loose spiral, 8 edge-on no bulge, 9 edge-on bulge
-# four classes: 0 elliptical, 1 spiral, 2 merger, 3 irregular
-answer = {0: 3, 1: 2, 2: 0, 3: 0, 4: 0, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1}
-''',
-)
+@exercise("galaxies.galaxy10_mapping",
+          title="Map the ten Galaxy10 DECaLS classes onto elliptical/spiral/merger/irregular",
+          hints=("Smooth galaxies have no disc features; every disc (barred, tight, loose, edge-on) is a spiral.",
+                 "0 disturbed -> irregular (3), 1 merging -> merger (2), 2-4 smooth -> elliptical (0), 5-9 -> spiral (1)."))
 def galaxy10_mapping(answer) -> Result:
     from coursekit.galaxies.data import GALAXY10_CLASSES, GALAXY10_TO_FOUR
     from coursekit.galaxies.simulate import CLASSES
@@ -120,3 +248,93 @@ def galaxy10_mapping(answer) -> Result:
                            "(or edge-on S0s, which Galaxy Zoo also calls smooth).")
     return Result.fail(f"Look again at {GALAXY10_CLASSES[k]} (index {k}); you mapped it to "
                        f"{CLASSES[mapping[k]] if 0 <= mapping[k] < 4 else mapping[k]}.")
+
+
+# --------------------------------------------------------------------------- quiz
+
+quiz_questions("galaxies", [
+    Question(
+        "Why are the training galaxies rotated by random angles (and mirrored)?",
+        choices={"a": "to enlarge the images", "b": "a galaxy has no 'up' on the sky, so its class must not depend "
+                 "on orientation", "c": "to remove the sky background", "d": "to make training faster"},
+        answer="b",
+        feedback={"a": "Rotation keeps the size; it changes only the orientation.",
+                  "c": "The sky stays; rotation only turns the image.",
+                  "d": "Augmentation costs time; it buys invariance and effectively more data."},
+        explain="The label is invariant under rotation and reflection; augmentation teaches the network that symmetry."),
+    Question(
+        "Test-time augmentation averages the class probabilities over the 8 rotations/flips of a galaxy. Its measured "
+        "gain is +0.01 ± 0.008 on 600 test galaxies. What can you conclude?",
+        choices={"a": "TTA helps by 1 percentage point", "b": "the gain is within its noise: no significant "
+                 "improvement shown on this test set", "c": "TTA hurts", "d": "the network is rotation-invariant"},
+        answer="b",
+        feedback={"a": "0.01 is 1.25 sigma: a difference that small appears by chance in about 1 run in 5.",
+                  "c": "The sign is positive, but it is not significant either way.",
+                  "d": "Invariance would make the gain exactly zero; here it is merely not significant."},
+        explain="Quote every difference with its uncertainty; about 2 sigma is the least to call it significant."),
+    Question(
+        "In the transfer-learning recipe, why are the stem and the first residual stage frozen?",
+        choices={"a": "they hold generic edge/colour filters that transfer well, and fewer trainable weights "
+                 "overfit less on a few hundred images", "b": "they are too slow to train",
+                 "c": "the head needs them to be random", "d": "frozen layers make the network rotation-invariant"},
+        answer="a",
+        feedback={"b": "Speed is a side benefit; the reason is what the early filters encode and overfitting.",
+                  "c": "The head sits on top of the trunk; the early layers keep their pretrained values.",
+                  "d": "Freezing does not change how features respond to rotation."},
+        explain="Early layers learn low-level features that are shared across image domains (Yosinski et al. 2014)."),
+    Question(
+        "Why does the head get replaced rather than kept when fine-tuning on Galaxy Zoo labels?",
+        choices={"a": "the new task has other classes (and number of classes) than the pretraining task",
+                 "b": "heads cannot be trained", "c": "to save memory", "d": "because ImageNet has 1000 classes "
+                 "and galaxies are not among them, so no other reason"},
+        answer="a",
+        feedback={"b": "The head is exactly the part that is trained from scratch.",
+                  "c": "The new head has a similar size.",
+                  "d": "Half right: the point is that the output classes differ, whatever the pretraining task was."},
+        explain="The trunk's features transfer; the mapping from features to classes is task-specific."),
+    Question(
+        "A CNN reaches 0.93 ± 0.01 on simulated test galaxies but 0.70 ± 0.04 on real SDSS cut-outs before "
+        "fine-tuning. What is the gap called?",
+        choices={"a": "overfitting", "b": "domain shift (the simulations differ from the sky)",
+                 "c": "label smoothing", "d": "class imbalance"},
+        answer="b",
+        feedback={"a": "Overfitting would show on simulated test galaxies from a new seed too; they score 0.93.",
+                  "c": "Label smoothing is a training regulariser.",
+                  "d": "Imbalance changes the baseline, but the drop comes from the images looking different."},
+        explain="Real cut-outs have neighbours, stars, another PSF and stretch: a different input distribution."),
+    Question(
+        "A classifier is calibrated when...",
+        choices={"a": "its accuracy is above 90%", "b": "of all galaxies it gives 80% probability, about 80% are "
+                 "right", "c": "it never outputs probabilities above 0.9", "d": "its confusion matrix is diagonal"},
+        answer="b",
+        feedback={"a": "Accuracy and calibration are different properties.",
+                  "c": "A calibrated model may be very confident when it is right that often.",
+                  "d": "That is accuracy per class, not calibration."},
+        explain="Calibration compares stated confidence with the frequency of being right (reliability diagram)."),
+    Question(
+        "The forest and the CNN are scored on the same 175 test galaxies. Why bootstrap the *paired* difference "
+        "instead of combining the two binomial errors in quadrature?",
+        choices={"a": "both models meet the same easy and hard galaxies, so their errors are correlated and the "
+                 "paired difference is more precise", "b": "binomial errors are wrong for accuracies",
+                 "c": "the bootstrap always gives smaller errors", "d": "quadrature needs Gaussian data"},
+        answer="a",
+        feedback={"b": "The binomial error of one accuracy is fine; the issue is the correlation between two.",
+                  "c": "Not always; it is right, not necessarily smaller.",
+                  "d": "The issue is correlation, not Gaussianity."},
+        explain="Resampling galaxies together keeps the correlation; quadrature assumes independent test sets."),
+    Question(
+        "How many distinct views does the dihedral test-time augmentation (rotations by 90° and mirror images) use?",
+        answer=8, rtol=0.01,
+        feedback=[(4, "Four rotations, and each also mirrored."), (2, "That is only the mirror.")],
+        explain="The symmetry group of the square, D4, has 4 rotations times 2 reflections = 8 elements."),
+    Question(
+        "Galaxy Zoo 1 labels come from volunteer votes. Which statement is right?",
+        choices={"a": "they are ground truth", "b": "they are majority votes: ambiguous galaxies carry label "
+                 "noise, which limits any classifier's measured accuracy", "c": "they were made by a CNN",
+                 "d": "they contain no 'don't know' class"},
+        answer="b",
+        feedback={"a": "Votes can be split; the majority class of an ambiguous galaxy is a noisy label.",
+                  "c": "Galaxy Zoo 1 (2007) was classified by people (Lintott et al. 2008).",
+                  "d": "Class 4 is 'don't know'; the course drops it."},
+        explain="Dieleman et al. (2015) fitted the vote fractions themselves for that reason."),
+])

@@ -1,27 +1,27 @@
-"""ResNet18 morphology classifier, sky-respecting augmentation, rotation-averaged prediction.
+"""ResNet18 morphology classifier: build, train, transfer, predict (rotation-averaged), save/load, attribution.
 
-The network is torchvision's ResNet18 (He et al. 2016) built with the weights API,
-its classification layer replaced by the course guide's head (dropout, 256 hidden
-units, one output per class). With ImageNet weights (full mode) the stem and the
-first residual stage are frozen, the transfer-learning scheme of the guide; in
-reduced mode nothing can be downloaded, so the network starts from random
-weights and every layer trains.
+The network is torchvision's ResNet18 (He et al. 2016, CVPR) with the course guide's head (dropout, 256
+hidden units, one output per class). Transfer learning follows the guide's recipe (Yosinski et al. 2014;
+Dieleman et al. 2015 for galaxies): take a network trained on other images (ImageNet, or here also our
+simulated galaxies), **replace the head** with a fresh one for the new classes, **freeze the stem and the
+first residual stage** (generic edge and colour filters), and train the rest with **AdamW**, a **cosine**
+learning-rate schedule and **label smoothing** (:func:`transfer_setup`).
 
-A galaxy has no preferred orientation on the sky, so training batches are rotated
-by arbitrary angles and mirrored (:class:`SkyAugment`, run on the model's
-device), and :func:`predict` can average the class probabilities over rotated
-and mirrored copies of each image, the test-time trick of Dieleman, Willett &
-Dambre (2015, MNRAS 450, 1441).
+A galaxy has no preferred orientation on the sky, so training batches are rotated by arbitrary angles and
+mirrored (:class:`SkyAugment`, on the model's device), and :func:`predict` can average the class
+probabilities over rotated and mirrored copies, the test-time trick of Dieleman, Willett & Dambre (2015,
+MNRAS 450, 1441).
 
-Inputs everywhere are ``(n, 3, H, W)`` float32 colour images in [0, 1] as made by
-:func:`coursekit.galaxies.preprocess.flux_to_rgb` or ``uint8_to_rgb``.
+Inputs everywhere are ``(n, 3, H, W)`` float32 colour images in [0, 1]
+(:func:`coursekit.galaxies.simulate.flux_to_rgb`, :func:`coursekit.galaxies.data.uint8_to_rgb`).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +29,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from coursekit.galaxies.config import TrainConfig
+
 #: ImageNet channel statistics (what the pretrained ResNet18 expects after scaling to [0, 1]).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+#: Layers frozen by the transfer recipe: the stem and the first residual stage.
+EARLY_LAYERS: tuple[str, ...] = ("conv1", "bn1", "layer1")
+
+TOPIC = "galaxies"
+
 
 class GalaxyClassifier(nn.Module):
-    """Channel normalisation + ResNet18 trunk + dropout/256/n_classes head.
-
-    ``forward`` takes (n, 3, H, W) images in [0, 1] and returns (n, n_classes) logits.
-    """
+    """Channel normalisation + ResNet18 trunk (its ``fc`` is the head); (n, 3, H, W) in [0, 1] -> (n, C) logits."""
 
     def __init__(self, trunk: nn.Module, classes: Sequence[str]):
         super().__init__()
@@ -47,6 +51,14 @@ class GalaxyClassifier(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The 512 pooled features the head sees: (n, 3, H, W) -> (n, 512)."""
+        t = self.trunk
+        x = (x - self.mean) / self.std
+        x = t.maxpool(t.relu(t.bn1(t.conv1(x))))
+        x = t.layer4(t.layer3(t.layer2(t.layer1(x))))
+        return torch.flatten(t.avgpool(x), 1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected images of shape (n, 3, H, W), got {tuple(x.shape)}")
@@ -54,24 +66,42 @@ class GalaxyClassifier(nn.Module):
 
 
 def _check_weights_available(url: str) -> None:
-    """Fail in seconds, with what to do, when ImageNet weights are neither cached nor downloadable.
-
-    torchvision would otherwise try the download with no time-out and end in a bare ``URLError``.
-    """
-    import os
-
+    """Fail in seconds, with what to do, when ImageNet weights are neither cached nor downloadable."""
     from coursekit.data import host_reachable
 
     cached = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
     if cached.exists() or host_reachable(url):
         return
     raise RuntimeError(
-        f"ResNet18 ImageNet weights are not cached ({cached}) and {url} cannot be reached (no network?).\n"
-        "  * Train from scratch instead: pretrained=False (what reduced mode does), or\n"
-        "  * on a machine with network run\n"
-        "    `python -c \"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\"`\n"
-        f"    and copy {cached.name} into {cached.parent} here (or set TORCH_HOME to a shared folder)."
+        f"ResNet18 ImageNet weights are not cached ({cached}) and {url} cannot be reached (no network?). "
+        "Train from scratch instead (pretrained=False), or on a machine with network run "
+        "`python -c \"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\"` "
+        f"and copy {cached.name} into {cached.parent} here (or set TORCH_HOME to a shared folder)."
     )
+
+
+def imagenet_weights_available() -> bool:
+    """True when the ResNet18 ImageNet weights are cached here or their host answers (a quick check)."""
+    from torchvision.models import ResNet18_Weights
+
+    try:
+        _check_weights_available(ResNet18_Weights.IMAGENET1K_V1.url)
+    except RuntimeError:
+        return False
+    return True
+
+
+def classifier_head(in_features: int, n_classes: int, *, hidden: int = 256, dropout: float = 0.3) -> nn.Sequential:
+    """The guide's head: Dropout -> Linear(in_features, hidden) -> ReLU -> Dropout -> Linear(hidden, n_classes)."""
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, hidden), nn.ReLU(inplace=True),
+                         nn.Dropout(dropout), nn.Linear(hidden, n_classes))
+
+
+def freeze_early_layers(model: GalaxyClassifier, layers: Sequence[str] = EARLY_LAYERS) -> None:
+    """Stop the gradients of the stem and first stage (``requires_grad = False``) in place."""
+    for name in layers:
+        for p in getattr(model.trunk, name).parameters():
+            p.requires_grad_(False)
 
 
 def build_model(
@@ -85,20 +115,11 @@ def build_model(
 ) -> GalaxyClassifier:
     """ResNet18 for galaxy morphology.
 
-    Parameters
-    ----------
-    classes:
-        Class names (or their number; then named ``class_0`` ...).
-    pretrained:
-        Start from ``ResNet18_Weights.IMAGENET1K_V1`` (downloads ~45 MB once; needs network).
-    freeze_early:
-        Freeze the stem and ``layer1`` (default: ``True`` when ``pretrained``, else ``False``:
-        freezing random filters would only hurt).
-    stem:
-        ``"imagenet"`` keeps the 7×7/2 convolution + max-pool (a 64×64 image reaches
-        the last stage at 2×2; cheap, the choice for a CPU), ``"small"`` uses a 3×3/1
-        convolution without pooling, as for CIFAR-sized inputs (4×4 more resolution in
-        every stage, ~10× the compute; only worth it on a GPU).
+    ``classes``: names (or their number). ``pretrained``: start from ``ResNet18_Weights.IMAGENET1K_V1``
+    (cached, or downloaded ~45 MB). ``freeze_early``: freeze :data:`EARLY_LAYERS` (default: only when
+    pretrained; freezing random filters would only hurt). ``stem``: ``"imagenet"`` keeps the 7x7/2
+    convolution + max-pool (cheap on a CPU), ``"small"`` a 3x3/1 convolution without pooling (CIFAR-style,
+    ~10x the compute).
     """
     from torchvision.models import ResNet18_Weights, resnet18
 
@@ -114,26 +135,41 @@ def build_model(
     if stem == "small":
         net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
         net.maxpool = nn.Identity()
-    net.fc = nn.Sequential(
-        nn.Dropout(dropout), nn.Linear(net.fc.in_features, hidden), nn.ReLU(inplace=True),
-        nn.Dropout(dropout), nn.Linear(hidden, len(names)),
-    )
-    if freeze_early is None:
-        freeze_early = pretrained
-    if freeze_early:
-        for module in (net.conv1, net.bn1, net.layer1):
-            for p in module.parameters():
-                p.requires_grad_(False)
-    return GalaxyClassifier(net, names)
+    net.fc = classifier_head(net.fc.in_features, len(names), hidden=hidden, dropout=dropout)
+    model = GalaxyClassifier(net, names)
+    if pretrained if freeze_early is None else freeze_early:
+        freeze_early_layers(model)
+    return model
+
+
+def transfer_setup(model: GalaxyClassifier, classes: Sequence[str], lr: float = 1e-3, weight_decay: float = 0.05, *,
+                   hidden: int = 256, dropout: float = 0.3, freeze: bool = True, seed: int = 0):
+    """The transfer-learning recipe on a *copy* of a trained ``model``: returns ``(new_model, optimizer)``.
+
+    1. deep-copy the model (the original is left as it was) and make every parameter trainable;
+    2. replace the head ``trunk.fc`` with a fresh :func:`classifier_head` for ``classes``
+       (initialised after ``torch.manual_seed(seed)``) and set ``new_model.classes``;
+    3. if ``freeze``, freeze :data:`EARLY_LAYERS` (:func:`freeze_early_layers`);
+    4. AdamW over the trainable parameters only, with ``lr`` and ``weight_decay``.
+    """
+    new = copy.deepcopy(model)
+    for p in new.parameters():
+        p.requires_grad_(True)
+    torch.manual_seed(seed)
+    in_features = new.trunk.fc[1].in_features if isinstance(new.trunk.fc, nn.Sequential) else new.trunk.fc.in_features
+    new.trunk.fc = classifier_head(in_features, len(classes), hidden=hidden, dropout=dropout)
+    new.classes = tuple(classes)
+    if freeze:
+        freeze_early_layers(new)
+    optimizer = torch.optim.AdamW([p for p in new.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay)
+    return new, optimizer
 
 
 # --------------------------------------------------------------------------- augmentation
 
 def rotate(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Rotate each image of (n, C, H, W) ``x`` by ``angle`` (n,) radians about its centre.
-
-    Bilinear interpolation; corners brought in from outside are empty sky (zeros).
-    """
+    """Rotate each image of (n, C, H, W) ``x`` by ``angle`` (n,) radians about its centre (bilinear; empty sky
+    brought in at the corners)."""
     c, s = torch.cos(angle), torch.sin(angle)
     zero = torch.zeros_like(c)
     theta = torch.stack([torch.stack([c, -s, zero], 1), torch.stack([s, c, zero], 1)], 1)
@@ -141,19 +177,15 @@ def rotate(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-@dataclass(frozen=True)
 class SkyAugment:
-    """Random rotation (any angle), mirror flip and mild brightness/contrast, applied to a batch.
+    """Random rotation (any angle), mirror flip and mild brightness/contrast, applied to a batch on its device.
 
-    Used as ``fit(..., batch_transform=SkyAugment())``: it runs after the batch is
-    on the model's device, so a GPU does the work. ``brightness`` and ``contrast``
-    are the half-widths of uniform multiplicative jitters.
+    Used as ``fit(..., batch_transform=SkyAugment())``. ``brightness`` and ``contrast`` are the half-widths
+    of uniform multiplicative jitters.
     """
 
-    rotate: bool = True
-    flip: bool = True
-    brightness: float = 0.1
-    contrast: float = 0.1
+    def __init__(self, rotate: bool = True, flip: bool = True, brightness: float = 0.1, contrast: float = 0.1):
+        self.rotate, self.flip, self.brightness, self.contrast = rotate, flip, brightness, contrast
 
     def __call__(self, inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         x = inputs[0]
@@ -174,19 +206,8 @@ class SkyAugment:
 
 # --------------------------------------------------------------------------- prediction
 
-def _views(tta: bool | int) -> list[tuple[int, bool, float]]:
-    """(k rot90, flip, extra angle) triples describing the test-time views."""
-    if tta is True:  # (before the int test: True == 1 in Python)
-        return [(k, f, 0.0) for f in (False, True) for k in range(4)]  # the 8 symmetries of a square
-    if tta is False or tta is None or tta == 0 or tta == 1:
-        return [(0, False, 0.0)]
-    if isinstance(tta, int) and tta > 1:
-        return [(0, False, 2 * math.pi * j / tta) for j in range(tta)]
-    raise ValueError(f"tta must be False, True (8 rotations/flips) or an int >= 1 of rotations, got {tta!r}")
-
-
 def _check_images(images) -> torch.Tensor:
-    x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
+    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
     if x.ndim == 3:
         x = x.unsqueeze(0)
     if x.ndim != 4 or x.shape[1] != 3:
@@ -199,70 +220,101 @@ def _check_images(images) -> torch.Tensor:
     return x.float()
 
 
+def dihedral_views(x: torch.Tensor) -> list[torch.Tensor]:
+    """The 8 symmetries of the square of (n, C, H, W) images: rotations by 0, 90, 180, 270 degrees of the image
+    and of its mirror image (``flip(-1)``), in that order. Exact: no interpolation."""
+    return [torch.rot90(v, k, dims=(-2, -1)) for v in (x, x.flip(-1)) for k in range(4)]
+
+
+@torch.no_grad()
+def predict_tta(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """Rotation/flip test-time augmentation (Dieleman et al. 2015): the mean of the softmax probabilities
+    over the 8 :func:`dihedral_views` of (n, 3, H, W) images; returns (n, C) probabilities."""
+    model.eval()
+    return torch.stack([torch.softmax(model(v), dim=1) for v in dihedral_views(images)]).mean(0)
+
+
+def _views(tta: bool | int) -> list[tuple[int, bool, float]]:
+    """(k rot90, flip, extra angle) triples describing the test-time views."""
+    if tta is True:
+        return [(k, f, 0.0) for f in (False, True) for k in range(4)]
+    if tta is False or tta is None or tta == 0 or tta == 1:
+        return [(0, False, 0.0)]
+    if isinstance(tta, int) and tta > 1:
+        return [(0, False, 2 * math.pi * j / tta) for j in range(tta)]
+    raise ValueError(f"tta must be False, True (8 rotations/flips) or an int >= 1 of rotations, got {tta!r}")
+
+
 @torch.no_grad()
 def predict(
     model: nn.Module,
     images: np.ndarray | torch.Tensor,
     *,
     tta: bool | int = False,
+    angle: float = 0.0,
     batch_size: int = 256,
     device: torch.device | str | None = None,
 ) -> np.ndarray:
     """Class probabilities (n, n_classes) for (n, 3, H, W) images in [0, 1].
 
-    ``tta=True`` averages the softmax over the 8 rotations by 90° and their mirror
-    images (exact, no interpolation); ``tta=k`` averages over k rotations by
-    360°/k (bilinear). ``tta=False`` is a single pass.
+    ``tta=True`` averages the softmax over the 8 rotations by 90 degrees and their mirror images (exact),
+    ``tta=k`` over k rotations by 360/k degrees (bilinear), ``tta=False`` is one pass. ``angle`` (radians)
+    first rotates every test image (to measure how a model copes with rotated galaxies).
     """
     x = _check_images(images)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     views = _views(tta)
-    total = None
+    out = []
     for i in range(0, len(x), batch_size):
         xb = x[i : i + batch_size].to(device)
-        acc = torch.zeros(len(xb), 0, device=device)
-        for k, flip, angle in views:
+        if angle:
+            xb = rotate(xb, torch.full((len(xb),), float(angle), device=device))
+        acc = 0.0
+        for k, flip, a in views:
             v = xb.flip(-1) if flip else xb
             if k:
                 v = torch.rot90(v, k, dims=(-2, -1))
-            if angle:
-                quarter = round(angle / (math.pi / 2))
-                if abs(angle - quarter * math.pi / 2) < 1e-9:  # exact and cheaper than interpolating
+            if a:
+                quarter = round(a / (math.pi / 2))
+                if abs(a - quarter * math.pi / 2) < 1e-9:  # exact and cheaper than interpolating
                     v = torch.rot90(v, quarter % 4, dims=(-2, -1))
                 else:
-                    v = rotate(v, torch.full((len(v),), angle, device=device))
-            p = torch.softmax(model(v).float(), dim=1)
-            acc = p if acc.shape[1] == 0 else acc + p
-        out = (acc / len(views)).cpu()
-        total = out if total is None else torch.cat([total, out])
-    return total.numpy()
+                    v = rotate(v, torch.full((len(v),), a, device=device))
+            acc = acc + torch.softmax(model(v).float(), dim=1)
+        out.append((acc / len(views)).cpu())
+    return torch.cat(out).numpy()
+
+
+@torch.no_grad()
+def predict_mc_dropout(model: GalaxyClassifier, images: np.ndarray | torch.Tensor, *, n_samples: int = 30,
+                       batch_size: int = 256, seed: int = 0) -> np.ndarray:
+    """MC-dropout probabilities (Gal & Ghahramani 2016): the mean softmax over ``n_samples`` passes with the
+    head's dropout switched on (batch norm stays in evaluation mode). The trunk runs once per image; only
+    the head is sampled. Returns (n, n_classes)."""
+    x = _check_images(images)
+    device = next(model.parameters()).device
+    model.eval()
+    head = model.trunk.fc
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    out = []
+    try:
+        head.train()
+        for i in range(0, len(x), batch_size):
+            z = model.embed(x[i : i + batch_size].to(device))
+            out.append(torch.stack([torch.softmax(head(z), 1) for _ in range(n_samples)]).mean(0).cpu())
+    finally:
+        head.eval()
+        torch.random.set_rng_state(gen_state)
+    return torch.cat(out).numpy()
 
 
 # --------------------------------------------------------------------------- training
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train the classifier (one frozen object per run size)."""
-
-    epochs: int = 6
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.05
-    label_smoothing: float = 0.05
-    warmup_fraction: float = 0.1
-    pretrained: bool = False
-    freeze_early: bool | None = None
-    stem: str = "imagenet"
-    augment: bool = True
-    val_fraction: float = 0.1
-    patience: int | None = None
-    seed: int = 0
-
-
 def make_scheduler(optimizer: torch.optim.Optimizer, total_steps: int, warmup_fraction: float = 0.1):
-    """Linear warm-up then cosine decay to zero, stepped every batch."""
-    warm = max(1, int(round(total_steps * warmup_fraction)))
+    """Linear warm-up then cosine decay to zero (Loshchilov & Hutter 2017), stepped every batch."""
+    warm = max(1, int(round(total_steps * warmup_fraction))) if warmup_fraction > 0 else 0
 
     def factor(step: int) -> float:
         if step < warm:
@@ -274,7 +326,51 @@ def make_scheduler(optimizer: torch.optim.Optimizer, total_steps: int, warmup_fr
 
 
 def accuracy_metric(logits: torch.Tensor, y: torch.Tensor) -> float:
-    return float((logits.argmax(1) == y).float().mean())
+    from coursekit.metrics import accuracy_from_logits
+
+    return accuracy_from_logits(logits, y)
+
+
+def _check_training_set(x: torch.Tensor, y: torch.Tensor, classes: Sequence[str]) -> None:
+    if len(y) != len(x):
+        raise ValueError(f"images and labels differ in length: {len(x)} vs {len(y)}")
+    if len(y) < 2:
+        raise ValueError(f"need at least two training images, got {len(y)}")
+    if y.min() < 0 or y.max() >= len(classes):
+        raise ValueError(f"labels must be in [0, {len(classes) - 1}], got range [{int(y.min())}, {int(y.max())}]")
+    present = torch.unique(y)
+    if len(present) < 2:
+        raise ValueError(f"the training labels hold a single class ({classes[int(present[0])]!r}); "
+                         "a classifier needs examples of at least two classes")
+
+
+def _loaders(x: torch.Tensor, y: torch.Tensor, config: TrainConfig):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    if config.val_fraction and config.val_fraction > 0:
+        from coursekit.training import make_loaders
+
+        return make_loaders(x, y, batch_size=config.batch_size, val_fraction=config.val_fraction, seed=config.seed)
+    g = torch.Generator().manual_seed(config.seed)
+    return DataLoader(TensorDataset(x, y), batch_size=config.batch_size, shuffle=True, generator=g), None
+
+
+def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, desc):
+    from coursekit.config import get_device
+    from coursekit.training import fit
+
+    device = torch.device(device) if device is not None else get_device()
+    train_loader, val_loader = _loaders(x, y, config)
+    scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
+    augment = SkyAugment(rotate=config.rotate) if config.augment else None
+    return fit(
+        model, train_loader, val_loader,
+        loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
+        epochs=config.epochs, optimizer=optimizer, scheduler=scheduler, scheduler_step="batch",
+        device=device, patience=config.patience, batch_transform=augment,
+        metrics={"accuracy": accuracy_metric} if val_loader is not None else None,
+        progress=progress, desc=desc, amp=device.type == "cuda",
+    )
 
 
 def train_classifier(
@@ -288,36 +384,120 @@ def train_classifier(
     progress: bool | None = None,
     desc: str = "ResNet18",
 ):
-    """Train (or fine-tune ``model`` in place, if given) with AdamW, warm-up + cosine LR,
-    label-smoothed cross-entropy and :class:`SkyAugment`, through :func:`coursekit.training.fit`.
+    """Train a new ResNet18 (or continue training ``model`` in place) through :func:`coursekit.training.fit`:
+    AdamW, warm-up + cosine LR, label-smoothed cross-entropy, :class:`SkyAugment`.
 
-    ``images``: (n, 3, H, W) float32 in [0, 1]; ``labels``: (n,) int class indices.
-    A fraction ``config.val_fraction`` is held out for validation; the weights of the
-    best validation epoch are kept. Returns ``(model, history)``.
+    ``images``: (n, 3, H, W) float32 in [0, 1]; ``labels``: (n,) int class indices (two classes at least).
+    With ``config.val_fraction > 0`` that share is held out and the best validation epoch kept.
+    Returns ``(model, history)``.
     """
-    from coursekit.config import get_device
-    from coursekit.training import fit, make_loaders
-
     x = _check_images(images)
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    if len(y) != len(x):
-        raise ValueError(f"images and labels differ in length: {len(x)} vs {len(y)}")
-    if y.min() < 0 or y.max() >= len(classes):
-        raise ValueError(f"labels must be in [0, {len(classes) - 1}], got range [{int(y.min())}, {int(y.max())}]")
+    _check_training_set(x, y, classes)
     torch.manual_seed(config.seed)
     if model is None:
         model = build_model(classes, pretrained=config.pretrained, freeze_early=config.freeze_early, stem=config.stem)
-    device = torch.device(device) if device is not None else get_device()
-    train_loader, val_loader = make_loaders(x, y, batch_size=config.batch_size, val_fraction=config.val_fraction,
-                                            seed=config.seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
-    history = fit(
-        model, train_loader, val_loader,
-        loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
-        epochs=config.epochs, optimizer=optimizer, scheduler=scheduler, scheduler_step="batch",
-        device=device, patience=config.patience, batch_transform=SkyAugment() if config.augment else None,
-        metrics={"accuracy": accuracy_metric}, progress=progress, desc=desc, amp=device.type == "cuda",
-    )
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
+                                  weight_decay=config.weight_decay)
+    history = _train(model, optimizer, x, y, config, device=device, progress=progress, desc=desc)
     return model, history
+
+
+def fine_tune(
+    model: GalaxyClassifier,
+    images: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str],
+    config: TrainConfig,
+    *,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+    desc: str = "fine-tune",
+):
+    """Transfer learning: :func:`transfer_setup` on a copy of ``model`` (new head for ``classes``, early layers
+    frozen when ``config.freeze_early`` is not False), then train it on the new images. Returns ``(model, history)``."""
+    x = _check_images(images)
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    _check_training_set(x, y, classes)
+    new, optimizer = transfer_setup(model, classes, lr=config.lr, weight_decay=config.weight_decay,
+                                    freeze=config.freeze_early is not False, seed=config.seed)
+    torch.manual_seed(config.seed)
+    history = _train(new, optimizer, x, y, config, device=device, progress=progress, desc=desc)
+    return new, history
+
+
+# --------------------------------------------------------------------------- model files
+
+def save_model(model: GalaxyClassifier, path: str | os.PathLike, *, size: int, crop: float = 0.5,
+               config: TrainConfig | None = None, extra: dict | None = None) -> Path:
+    """Save weights, class names and preprocessing (input size, crop, stem) through :mod:`coursekit.checkpoint`."""
+    from dataclasses import asdict
+
+    from coursekit.checkpoint import save_model as save
+
+    stem = "small" if isinstance(model.trunk.maxpool, nn.Identity) else "imagenet"
+    cfg = {"classes": list(model.classes), "size": int(size), "crop": float(crop), "stem": stem,
+           "hidden": int(model.trunk.fc[1].out_features), "train": asdict(config) if config is not None else {}}
+    info = {"preprocessing": "colour images in [0, 1]: simulations via flux_to_rgb (Lupton asinh, R,G,B = z,r,g); "
+                             "JPEG/PNG via uint8_to_rgb (centre crop, resize)", **(extra or {})}
+    return save(path, topic=TOPIC, state_dict=model.state_dict(), config=cfg, extra=info)
+
+
+def load_model(path: str | os.PathLike) -> tuple[GalaxyClassifier, dict]:
+    """Rebuild a classifier saved by :func:`save_model`; returns ``(model, metadata)`` (``ModelFileError`` if the
+    file is not a verified galaxies model)."""
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.checkpoint import load_model as load
+
+    ck = load(path, topic=TOPIC)
+    cfg = ck.config or {}
+    try:
+        model = build_model(tuple(cfg["classes"]), stem=cfg.get("stem", "imagenet"), hidden=cfg.get("hidden", 256))
+        model.load_state_dict(ck.state_dict)
+    except (KeyError, RuntimeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: its weights do not fit a galaxies ResNet18 ({str(exc).splitlines()[0][:120]}); "
+                             "retrain it with `python -m coursekit galaxies train`") from None
+    model.eval()
+    return model, {**cfg, **(ck.extra or {})}
+
+
+# --------------------------------------------------------------------------- attribution
+
+def saliency(model: GalaxyClassifier, images: np.ndarray, target: np.ndarray | None = None) -> np.ndarray:
+    """|d logit_target / d pixel| (Simonyan et al. 2014), maximum over colour: (n, H, W), each map scaled to [0, 1].
+
+    ``target`` defaults to the predicted class.
+    """
+    x = _check_images(images).to(next(model.parameters()).device)
+    model.eval()
+    x = x.clone().requires_grad_(True)
+    logits = model(x)
+    t = logits.argmax(1) if target is None else torch.as_tensor(np.asarray(target), device=x.device)
+    logits.gather(1, t.view(-1, 1)).sum().backward()
+    sal = x.grad.abs().amax(dim=1)
+    sal = sal / sal.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1)
+    return sal.detach().cpu().numpy()
+
+
+def grad_cam(model: GalaxyClassifier, images: np.ndarray, target: np.ndarray | None = None, layer=None) -> np.ndarray:
+    """Grad-CAM maps (Selvaraju et al. 2017), (n, H, W) in [0, 1], from ``layer`` (default ``layer4``):
+    feature maps weighted by their spatially averaged gradients, summed, rectified, upsampled bilinearly."""
+    x = _check_images(images).to(next(model.parameters()).device)
+    model.eval()
+    layer = layer if layer is not None else model.trunk.layer4
+    store = {}
+    h1 = layer.register_forward_hook(lambda m, i, o: store.__setitem__("act", o))
+    h2 = layer.register_full_backward_hook(lambda m, gi, go: store.__setitem__("grad", go[0]))
+    try:
+        logits = model(x)
+        t = logits.argmax(1) if target is None else torch.as_tensor(np.asarray(target), device=x.device)
+        model.zero_grad(set_to_none=True)
+        logits.gather(1, t.view(-1, 1)).sum().backward()
+    finally:
+        h1.remove()
+        h2.remove()
+    weights = store["grad"].mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((weights * store["act"]).sum(1, keepdim=True))
+    cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    cam = cam / cam.flatten(1).amax(1).clamp_min(1e-12).view(-1, 1, 1)
+    return cam.detach().cpu().numpy()

@@ -1,4 +1,4 @@
-"""Figures for notebook 02. Every function takes ``ax=None`` and returns the Axes.
+"""Figures of the galaxy-morphology lesson. Every function takes ``ax=None`` and returns the Axes.
 
 Galleries are drawn as one mosaic image in a single Axes, so they compose into a
 student's own figure like any other plot.
@@ -80,7 +80,7 @@ def plot_confusion(cm: np.ndarray, classes: Sequence[str], *, normalize: bool = 
 def plot_reliability(probs: np.ndarray, labels: np.ndarray, *, n_bins: int = 10, ax: Axes | None = None,
                      label: str | None = None) -> Axes:
     """Reliability diagram: accuracy against confidence per bin, with the ECE in the legend."""
-    from coursekit.galaxies.evaluate import calibration
+    from coursekit.galaxies.metrics import calibration
 
     cal = calibration(probs, labels, n_bins)
     ax = get_ax(ax, figsize=(4, 4))
@@ -99,7 +99,7 @@ def plot_reliability(probs: np.ndarray, labels: np.ndarray, *, n_bins: int = 10,
 def plot_mistakes(images: np.ndarray, probs: np.ndarray, labels: np.ndarray, classes: Sequence[str], *,
                   k: int = 8, ncols: int = 4, ax: Axes | None = None) -> Axes:
     """The ``k`` most confident wrong predictions, captioned 'true -> predicted (p)'."""
-    from coursekit.galaxies.evaluate import confident_mistakes
+    from coursekit.galaxies.metrics import confident_mistakes
 
     idx = confident_mistakes(probs, labels, k)
     ax = get_ax(ax, figsize=(2.0 * ncols, 2.0 * max(1, int(np.ceil(len(idx) / ncols)))))
@@ -136,4 +136,22 @@ def plot_attribution(images: np.ndarray, maps: np.ndarray, *, titles: Sequence[s
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
+    return ax
+
+
+def plot_comparison(results: dict, *, ax: Axes | None = None, xlabel: str = "test accuracy",
+                    reference: float | None = None, reference_label: str = "majority class") -> Axes:
+    """Horizontal bars of ``{name: Measurement}`` with 95 % error bars (1.96 sigma); an optional reference line."""
+    names = list(results)
+    values = np.array([results[k].value for k in names])
+    errs = 1.96 * np.array([results[k].err for k in names])
+    ax = get_ax(ax, figsize=(6, 0.45 * len(names) + 1.2))
+    pos = np.arange(len(names))[::-1]
+    ax.barh(pos, values, xerr=errs, color="C0", alpha=0.7, capsize=4)
+    ax.set_yticks(pos, names)
+    if reference is not None:
+        ax.axvline(reference, color="0.4", ls="--", lw=1, label=reference_label)
+        ax.legend(loc="lower right")
+    ax.set_xlabel(f"{xlabel} (bars: 95 % intervals)")
+    ax.set_xlim(0, 1)
     return ax

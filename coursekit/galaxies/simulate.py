@@ -137,23 +137,28 @@ def _colour(rng, m, base, jitter=0.15):
 
 # --------------------------------------------------------------------------- classes
 
-def _ellipticals(rng, m, g: _Grid, flux):
+def _aligned(angles: np.ndarray, pa: float | None) -> np.ndarray:
+    """The drawn angles, or all equal to ``pa`` (the draws are made either way, so the rest of the sequence is kept)."""
+    return angles if pa is None else np.full_like(angles, pa)
+
+
+def _ellipticals(rng, m, g: _Grid, flux, pa=None):
     s = g.scale
     r_eff = rng.uniform(2.0, 8.0, m) * s
     n = rng.uniform(3.0, 5.0, m)
     ellip = rng.uniform(0.0, 0.6, m)
-    theta = rng.uniform(0, np.pi, m)
+    theta = _aligned(rng.uniform(0, np.pi, m), pa)
     x0, y0 = rng.normal(0, 1.0 * s, (2, m))
     body = sersic(g, r_eff, n, x0, y0, ellip, theta)
     return _bands((body, flux[:, None] * _colour(rng, m, _RED, jitter=0.06)))  # a tight red sequence
 
 
-def _spirals(rng, m, g: _Grid, flux):
+def _spirals(rng, m, g: _Grid, flux, pa=None):
     s = g.scale
     h = rng.uniform(3.0, 8.0, m) * s  # disc scale length
     cos_i = rng.uniform(0.0, 1.0, m)  # isotropic orientations
     q = np.sqrt(cos_i**2 * (1 - 0.12**2) + 0.12**2)
-    theta = rng.uniform(0, np.pi, m)
+    theta = _aligned(rng.uniform(0, np.pi, m), pa)
     x0, y0 = rng.normal(0, 1.0 * s, (2, m))
     R, phi = _disc_coords(g, x0, y0, theta, q)
     disc = _unit(np.exp(-R / _col(h)))
@@ -185,10 +190,10 @@ def _tail(g: _Grid, x0, y0, r0, pitch, start, sense, psi_max, width) -> np.ndarr
     return _unit(on * np.exp(-0.5 * (R * delta / w) ** 2) * np.exp(-np.clip(psi, 0, None) / _col(psi_max)))
 
 
-def _mergers(rng, m, g: _Grid, flux):
+def _mergers(rng, m, g: _Grid, flux, pa=None):
     s = g.scale
     sep = rng.uniform(4.0, 16.0, m) * s
-    ang = rng.uniform(0, 2 * np.pi, m)
+    ang = _aligned(rng.uniform(0, 2 * np.pi, m), pa)
     ratio = rng.uniform(0.25, 1.0, m)  # flux of B / flux of A
     fa, fb = 1 / (1 + ratio), ratio / (1 + ratio)
     # place the flux-weighted centre near the middle of the cut-out
@@ -220,7 +225,7 @@ def _mergers(rng, m, g: _Grid, flux):
     )
 
 
-def _irregulars(rng, m, g: _Grid, flux, k_max: int = 10):
+def _irregulars(rng, m, g: _Grid, flux, pa=None, k_max: int = 10):
     s = g.scale
     r_eff = rng.uniform(3.0, 9.0, m) * s
     x0, y0 = rng.normal(0, 1.5 * s, (2, m))
@@ -288,6 +293,7 @@ def simulate_galaxies(
     flux_range: tuple[float, float] = (4e3, 3e5),
     psf_fwhm_range: tuple[float, float] = (1.4, 3.0),
     noise: bool = True,
+    position_angle: float | None = None,
     dtype=np.float32,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate ``n`` galaxy cut-outs in the g, r and z bands.
@@ -310,6 +316,10 @@ def simulate_galaxies(
         Gaussian PSF FWHM range in pixels (drawn per image; g band 10% broader).
     noise:
         Add sky + photon noise (``False`` gives the noiseless, PSF-convolved image).
+    position_angle:
+        ``None`` (default): every galaxy has a random orientation, as on the sky. A number (radians): every
+        elliptical, disc and merger axis points that way (an artificially aligned training set, for the
+        experiment on what rotation augmentation buys; spiral-arm phases and irregular knots stay random).
 
     Returns
     -------
@@ -341,7 +351,7 @@ def simulate_galaxies(
         if idx.size == 0:
             continue
         flux = 10 ** rng.uniform(log_lo, log_hi, idx.size)
-        images[idx] = _RENDER[c](rng, idx.size, g, flux)
+        images[idx] = _RENDER[c](rng, idx.size, g, flux, position_angle)
     fwhm = rng.uniform(*psf_fwhm_range, size=(n, 1)) * np.array([1.1, 1.0, 0.95])
     images = gaussian_psf_convolve(images, fwhm)
     if noise:
@@ -351,3 +361,53 @@ def simulate_galaxies(
         noise_img *= rng.standard_normal(images.shape, dtype=np.float32)
         images += noise_img
     return images.astype(dtype, copy=False), labels
+
+
+# --------------------------------------------------------------------------- colour images
+
+#: Per-band weights (g, r, z) applied before the stretch so that a typical disc is grey.
+BAND_WEIGHTS = np.array([1 / 0.65, 1.0, 1 / 1.3])
+
+#: Lupton stretch (the linear-to-log transition) and black point, in counts: 5 and 1 times the r-band sky
+#: noise, so that, as in the SDSS colour JPEGs, the empty sky comes out (mostly) black.
+DEFAULT_STRETCH = 5.0 * float(np.sqrt(SKY_COUNTS[1]))
+DEFAULT_MINIMUM = 1.0 * float(np.sqrt(SKY_COUNTS[1]))
+DEFAULT_Q = 8.0
+
+
+def flux_to_rgb(images: np.ndarray, *, stretch: float = DEFAULT_STRETCH, Q: float = DEFAULT_Q,
+                minimum: float = DEFAULT_MINIMUM) -> np.ndarray:
+    """Simulated (n, 3, H, W) g/r/z counts -> (n, 3, H, W) float32 colour images in [0, 1].
+
+    The composite is :func:`astropy.visualization.make_lupton_rgb` (Lupton et al. 2004, PASP 116, 133),
+    the asinh stretch behind the SDSS colour JPEGs that Galaxy Zoo volunteers classified: the mean
+    intensity is compressed as ``asinh(Q I / stretch)`` and every band is scaled by the same factor, so
+    colours survive while faint tails and bright cores both stay visible. Channel order (R, G, B) =
+    (z, r, g), as in an SDSS gri JPEG (R = i, G = r, B = g); bands are weighted by :data:`BAND_WEIGHTS`
+    and ``minimum`` (counts) is the black point.
+    """
+    from astropy.visualization import LuptonAsinhStretch, ManualInterval, make_lupton_rgb
+
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f"images must have shape (n, 3, H, W) with bands (g, r, z), got {images.shape}")
+    if stretch <= 0 or Q <= 0:
+        raise ValueError(f"stretch and Q must be positive, got stretch={stretch}, Q={Q}")
+    n, _, h, w = images.shape
+    out = np.empty((n, 3, h, w), dtype=np.float32)
+    stretch_object = LuptonAsinhStretch(stretch=stretch, Q=Q)
+    for start in range(0, n, 128):  # in chunks: astropy works in float64 with several temporaries
+        part = images[start : start + 128]
+        k = len(part)
+        # the stretch acts pixel by pixel, so the stack is passed as one tall (k*H, W) image
+        bands = [part[:, c].reshape(k * h, w).astype(np.float64) * BAND_WEIGHTS[c] for c in (2, 1, 0)]
+        rgb = make_lupton_rgb(*bands, interval=ManualInterval(vmin=minimum, vmax=None),
+                              stretch_object=stretch_object, output_dtype=np.float64)
+        out[start : start + k] = rgb.reshape(k, h, w, 3).transpose(0, 3, 1, 2)
+    return out
+
+
+def simulate_rgb(n: int, size: int = 64, seed: int | np.random.Generator = 0, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`simulate_galaxies` followed by :func:`flux_to_rgb`: (n, 3, size, size) colour images, labels."""
+    x, y = simulate_galaxies(n, size=size, seed=seed, **kwargs)
+    return flux_to_rgb(x), y

@@ -1,4 +1,4 @@
-"""Hand-made morphology features and the random-forest baseline.
+"""The classical baseline: hand-made morphology features and a random forest (scikit-learn).
 
 The non-parametric measures a morphologist would compute, vectorised over a
 stack of images (every image is measured about the centre of the cut-out, where
@@ -141,11 +141,30 @@ def morphology_features(images: np.ndarray, aperture: float = 0.45) -> np.ndarra
 
 def train_forest(features: np.ndarray, labels: np.ndarray, *, n_estimators: int = 300, seed: int = 0,
                  n_jobs: int | None = None):
-    """A random forest (Breiman 2001) on the morphology features; returns the fitted classifier."""
+    """A random forest (Breiman 2001; scikit-learn) on the morphology features; returns the fitted classifier.
+
+    Refuses a training set with a single class (nothing to learn).
+    """
     from sklearn.ensemble import RandomForestClassifier
 
-    features = np.asarray(features)
+    features, labels = np.asarray(features), np.asarray(labels)
     if features.ndim != 2 or len(features) != len(labels):
         raise ValueError(f"features must be (n, d) with one label each; got {features.shape} and {len(labels)} labels")
+    if len(np.unique(labels)) < 2:
+        raise ValueError(f"the training labels hold a single class ({np.unique(labels).tolist()}); "
+                         "a classifier needs examples of at least two classes")
     forest = RandomForestClassifier(n_estimators=n_estimators, min_samples_leaf=2, random_state=seed, n_jobs=n_jobs)
     return forest.fit(features, labels)
+
+
+def forest_proba(forest, features: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class probabilities (n, n_classes) of a fitted forest, with zero columns for classes it never saw."""
+    p = forest.predict_proba(np.asarray(features))
+    out = np.zeros((len(p), n_classes))
+    out[:, np.asarray(forest.classes_, dtype=int)] = p
+    return out
+
+
+def fit_baseline(images: np.ndarray, labels: np.ndarray, *, n_estimators: int = 300, seed: int = 0):
+    """Features of (n, 3, H, W) images + a forest trained on them: the whole baseline in one call."""
+    return train_forest(morphology_features(images), labels, n_estimators=n_estimators, seed=seed)

@@ -1,0 +1,97 @@
+"""Run sizes of the galaxy-morphology lesson: one frozen :class:`Config` per mode, one accessor.
+
+Nothing here reads the environment at import; :func:`get_config` asks
+:func:`coursekit.config.sized` for the current mode when it is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How one network is trained (AdamW, linear warm-up + cosine decay, label-smoothed cross-entropy).
+
+    ``pretrained`` starts from ImageNet weights; ``freeze_early`` freezes the stem and the
+    first residual stage (default: only when starting from pretrained weights);
+    ``augment`` switches the random rotations/flips of :class:`~coursekit.galaxies.model.SkyAugment`;
+    ``rotate`` alone switches the rotations (flips and brightness jitter stay).
+    """
+
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.05
+    warmup_fraction: float = 0.1
+    pretrained: bool = False
+    freeze_early: bool | None = None
+    stem: str = "imagenet"
+    augment: bool = True
+    rotate: bool = True
+    val_fraction: float = 0.1
+    patience: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that changes between reduced and full mode.
+
+    Simulated part: ``n_train``/``n_test`` galaxies of ``size`` pixels, trained with ``train``.
+    Real part: ``real_fraction`` of the real cut-outs (centre crop ``real_crop``) trains, the rest
+    tests; ``transfer`` fine-tunes a pretrained network (new head, early layers frozen), ``scratch``
+    trains the same network from random weights on the same split. The rotation experiment trains
+    on ``experiment_n`` galaxies of ``experiment_size`` pixels with ``experiment_train``.
+    """
+
+    size: int
+    n_train: int
+    n_test: int
+    train: TrainConfig
+    forest_trees: int
+    tta: bool | int
+    transfer: TrainConfig
+    scratch: TrainConfig
+    real_crop: float = 0.5
+    real_fraction: float = 0.5
+    n_real: int | None = None
+    experiment_n: int = 256
+    experiment_size: int = 32
+    experiment_train: TrainConfig = TrainConfig(epochs=3, batch_size=32, lr=3e-3, val_fraction=0.0)
+    mc_samples: int = 30
+    n_boot: int = 1000
+    seed: int = 0
+
+
+#: Reduced: 48-pixel cut-outs, 1,000 simulated training galaxies, 4 epochs from random weights; the real
+#: Galaxy Zoo sample split in halves. Sized for ~90 s of notebook on a 2-core CPU.
+REDUCED = Config(
+    size=48, n_train=1000, n_test=500,
+    train=TrainConfig(epochs=4, batch_size=64, lr=2e-3),
+    forest_trees=150, tta=4,
+    transfer=TrainConfig(epochs=5, batch_size=32, lr=1e-3, warmup_fraction=0.0, val_fraction=0.0,
+                         freeze_early=True),
+    scratch=TrainConfig(epochs=5, batch_size=32, lr=2e-3, warmup_fraction=0.1, val_fraction=0.0),
+)
+
+#: Full: 64-pixel cut-outs, 20,000 simulated galaxies, ImageNet weights with the early layers frozen,
+#: Galaxy10 DECaLS (8,000 images) for the real part.
+FULL = Config(
+    size=64, n_train=20000, n_test=2000,
+    train=TrainConfig(epochs=15, batch_size=128, lr=1e-3, pretrained=True),
+    forest_trees=300, tta=True,
+    transfer=TrainConfig(epochs=10, batch_size=64, lr=3e-4, val_fraction=0.1, freeze_early=True),
+    scratch=TrainConfig(epochs=10, batch_size=64, lr=1e-3, val_fraction=0.1),
+    n_real=8000, real_fraction=0.8,
+    experiment_n=4000, experiment_size=48,
+    experiment_train=TrainConfig(epochs=6, batch_size=64, lr=2e-3, val_fraction=0.0),
+)
+
+
+def get_config(mode: str | None = None) -> Config:
+    """The :class:`Config` of ``mode`` (default: ``$COURSEKIT_MODE``, else reduced)."""
+    from coursekit.config import sized
+
+    return sized(REDUCED, FULL, mode)
