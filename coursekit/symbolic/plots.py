@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coursekit.plotting import get_ax
-from coursekit.symbolic.engine import SymbolicFit, round_floats
+from coursekit.symbolic.model import SymbolicFit, round_floats
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

@@ -8,9 +8,9 @@ search as plain floats.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from astropy import constants as const
 from astropy import units as u
+from astropy.table import QTable
 
 
 def kepler_period(a: u.Quantity, m_star: u.Quantity = 1 * u.M_sun) -> u.Quantity:
@@ -86,30 +86,36 @@ _GALILEAN = [  # name, a [km], P [days]
 JUPITER_MASS_MSUN = 1.0 / 1047.35
 
 
-def solar_system_table() -> pd.DataFrame:
-    """The eight planets and the four Galilean moons in the layout of :func:`coursekit.symbolic.data.load_oec`.
+def solar_system_table() -> QTable:
+    """The eight planets and the four Galilean moons in the Open Exoplanet Catalogue's layout.
 
-    Columns ``name, period_days, a_au, host_mass_msun, host``: two hosts (Sun,
-    Jupiter), so both exponents of ``P^2 = 4 pi^2 a^3 / (G M)`` can be measured.
+    Columns as :func:`coursekit.symbolic.data.read_oec` returns them: ``name``,
+    ``period`` [day], ``semimajoraxis`` [AU], ``hoststar_mass`` [M_sun], ``list``
+    (the host: ``Sun`` or ``Jupiter``): two hosts, so both exponents of
+    ``P^2 = 4 pi^2 a^3 / (G M)`` can be measured.
     """
     rows = [(n, p, a, 1.0, "Sun") for n, a, p in _PLANETS]
     rows += [(n, p, (a * u.km).to_value(u.AU), JUPITER_MASS_MSUN, "Jupiter") for n, a, p in _GALILEAN]
-    return pd.DataFrame(rows, columns=["name", "period_days", "a_au", "host_mass_msun", "host"])
+    name, period, a, mass, host = (list(c) for c in zip(*rows))
+    return QTable({"name": name, "period": period * u.day, "semimajoraxis": a * u.AU,
+                   "hoststar_mass": mass * u.M_sun, "list": host})
 
 
 def simulate_supernovae(n: int = 600, *, h0: float = 73.0, om0: float = 0.334, z_min: float = 0.01,
-                        z_max: float = 1.5, sigma_mu: float = 0.15, seed: int = 0) -> pd.DataFrame:
+                        z_max: float = 1.5, sigma_mu: float = 0.15, seed: int = 0) -> QTable:
     """Type Ia supernova distance moduli from flat LambdaCDM, in the layout of
-    :func:`coursekit.symbolic.data.load_pantheon` (``zHD, MU_SH0ES, MU_SH0ES_ERR_DIAG, IS_CALIBRATOR``).
+    :func:`coursekit.symbolic.data.read_pantheon` (``CID, zHD, MU_SH0ES [mag], MU_SH0ES_ERR_DIAG [mag],
+    IS_CALIBRATOR``).
 
     Redshifts are log-uniform in ``[z_min, z_max]``; ``mu`` gets Gaussian scatter
     ``sigma_mu`` mag (the intrinsic scatter of standardised SNe Ia is ~0.1-0.15
-    mag). The default H0 and Omega_m are the Pantheon+SH0ES values (Brout et al. 2022).
+    mag). The default H0 and Omega_m are the Pantheon+SH0ES values (Brout et al. 2022),
+    for which ``q0 = 3 Om / 2 - 1 = -0.50``.
     """
     from astropy.cosmology import FlatLambdaCDM
 
     rng = np.random.default_rng(seed)
     z = np.sort(10 ** rng.uniform(np.log10(z_min), np.log10(z_max), n))
     mu = FlatLambdaCDM(H0=h0, Om0=om0).distmod(z).to_value(u.mag) + sigma_mu * rng.normal(size=n)
-    return pd.DataFrame({"zHD": z, "MU_SH0ES": mu, "MU_SH0ES_ERR_DIAG": np.full(n, sigma_mu),
-                         "IS_CALIBRATOR": np.zeros(n, dtype=int)})
+    return QTable({"CID": [f"sim{i}" for i in range(n)], "zHD": z, "MU_SH0ES": mu * u.mag,
+                   "MU_SH0ES_ERR_DIAG": np.full(n, sigma_mu) * u.mag, "IS_CALIBRATOR": np.zeros(n, dtype=int)})
