@@ -311,9 +311,7 @@ def load_boss(mode: str | None = None, *, z_min: float = 0.005, n_standin: int =
         test = read_photometry([r.path(f) for f in BOSS_EVAL_FILES], **annz)
         files = [str(p) for p in r.paths]
     else:
-        from coursekit.photoz.simulate import simulate_galaxies
-
-        cat = simulate_galaxies(n_standin, seed=seed)
+        cat = r.generate(n=n_standin, seed=seed)  # the manifest's stand-in: simulate_galaxies(r_limit=21.5)
         train, test = cat.split(train_fraction, seed=seed + 1)
         files = []
     return (train.to_table({**meta, "split": "train", "files": files}),

@@ -141,10 +141,12 @@ effect_exercise(
            "effect = experiment.compare(k1, k5, data, 'crps').difference"))
 
 effect_exercise(
-    "photoz.domain_shift", title="Train on bright galaxies, test on faint ones: NMAD of bright-trained minus "
-    "random-trained", direction=+1, min_sigma=2.0, value_range=(0.0, 0.1), what="NMAD(bright) - NMAD(random)",
-    hints=("Both arms must see the same number of training galaxies; only which galaxies differs.",
-           "shift = experiment.domain_shift(data, CFG); effect = shift.effects['nmad'].difference"))
+    "photoz.domain_shift", title="Train on bright galaxies, test on faint ones: CRPS of bright-trained minus "
+    "random-trained", direction=+1, min_sigma=2.0, value_range=(0.0, 0.05), what="CRPS(bright) - CRPS(random)",
+    hints=("Both arms must see the same number of training galaxies; only which galaxies differs. Score both on "
+           "the faint test galaxies only.",
+           "shift = experiment.domain_shift(data, CFG); effect = shift.effects['crps'].difference"))
+
 
 effect_exercise(
     "photoz.errors_input", title="Magnitude errors as inputs: PIT KS distance with errors minus without",

@@ -168,10 +168,11 @@ class Evaluation:
         """Plain-text table, one row per method (value ± 1 sigma)."""
         cols = ["nmad", "sigma_mad", "bias", "outlier_fraction", "crps", "pit_ks", "coverage_68"]
         width = 22
-        lines = [f"{'method':<24}" + "".join(f"{c:>{width}}" for c in cols)]
+        first = max([len("method")] + [len(self.labels.get(k, k)) for k in self.metrics]) + 2
+        lines = [f"{'method':<{first}}" + "".join(f"{c:>{width}}" for c in cols)]
         for key, m in self.metrics.items():
             cells = "".join(f"{str(m[c]) if c in m else '-':>{width}}" for c in cols)
-            lines.append(f"{self.labels.get(key, key):<24}{cells}")
+            lines.append(f"{self.labels.get(key, key):<{first}}{cells}")
         return "\n".join(lines)
 
     def verdict(self, ml: str, baseline: str, metric: str) -> str:
