@@ -85,10 +85,10 @@ def test_real_data_step_offline_uses_the_stand_ins(tmp_path, monkeypatch, no_net
 def test_full_mode_koi_training_on_files_in_the_real_schema(tmp_path, monkeypatch, rng):
     """Full mode's real-label path end to end: KOI table through resolve, light curves written in the Kepler
     schema, views, training, evaluation with intervals beside the vetter."""
+    from test_transits_data import _star
+
     import coursekit.transits.data as tdata
     from coursekit.transits.experiment import train_on_kois
-
-    from test_transits_data import _star
 
     files, rows = {}, []
     for i in range(8):

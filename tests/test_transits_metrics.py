@@ -34,7 +34,8 @@ def test_completeness_by_hand():
     found = np.array([0, 0, 1, 1, 1, 1, 1, 1], bool)
     c = completeness(snr, found, (0, 7, 10, 100))
     assert c.injected == (3, 2, 3) and c.recovered == (1, 2, 3)
-    assert c.fraction[0].value == pytest.approx(1 / 3) and c.fraction[0].err == pytest.approx(np.sqrt(max(2 / 9, 1 / 3) / 3))  # binomial, floored at 1/n
+    assert c.fraction[0].value == pytest.approx(1 / 3)
+    assert c.fraction[0].err == pytest.approx(np.sqrt(max(2 / 9, 1 / 3) / 3))  # binomial, floored at 1/n
     assert c.fraction[2].value == 1 and c.fraction[2].err == pytest.approx(1 / 3)  # floor: never zero error
     empty = completeness(snr, found, (100, 200))
     assert empty.injected == (0,) and np.isnan(empty.fraction[0].value)

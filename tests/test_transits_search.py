@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from coursekit.transits.baseline import vetting_score, vetting_statistics
 from coursekit.transits.preprocess import phase_fold
 from coursekit.transits.search import bls_search, min_duration, period_grid, search_transits, transit_snr
-from coursekit.transits.baseline import vetting_score, vetting_statistics
 
 
 def _box_lc(rng, period, t0, duration, depth, *, days=80.0, sigma=3e-4, secondary=0.0, odd_extra=0.0):
@@ -200,18 +200,24 @@ def test_short_quarter_and_binary_do_not_crash(rng):
     assert all(c.signal.snr > 0 and c.signal.n_transits > 0 for c in cands)  # no zero-depth "signals"
 
 
-def test_a_harmonic_signal_does_not_mask_the_evidence(rng):
-    """An eclipsing binary's secondary eclipse (found as a second signal at P/2) must stay in the first signal's
-    views, or its global view looks like a planet's (round one scored such binaries 0.99)."""
+def test_a_binary_found_at_half_its_period_fails_vetting(rng):
+    """An eclipsing binary with a secondary eclipse is found at P/2 (both eclipses folded together); the odd/even
+    test catches it, and every signal of it fails classical vetting."""
     from coursekit.transits.search import find_candidates
 
     t, f = _box_lc(rng, 5.0, 1.0, 0.15, 6e-3, days=60.0, secondary=3e-3)
     cands = find_candidates(_lc(t, f), n_signals=2, period_min=1.0)
-    primary = cands[0]
-    assert primary.signal.period == pytest.approx(5.0, rel=1e-3)
-    assert primary.vetting.secondary_sigma > 5 and primary.vetting_score < 0
-    g = primary.global_view
-    assert g[[0, 1, 2, -3, -2, -1]].min() < -0.3  # the secondary at phase 0.5 is in the global view
+    assert cands[0].signal.period == pytest.approx(2.5, rel=1e-3)
+    assert cands[0].vetting.odd_even_sigma > 10 and cands[0].vetting_score < 0
+
+
+def test_harmonics_are_not_masked_from_each_others_views():
+    """Signals at P, P/2, 2P, 3P are the same system (a secondary eclipse, an alias): masking one from the other's
+    views would hide the evidence (round one scored such binaries 0.99)."""
+    from coursekit.transits.search import _commensurate
+
+    assert _commensurate(5.0, 2.5) and _commensurate(2.5, 5.0) and _commensurate(3.0, 9.02)
+    assert not _commensurate(5.0, 3.3) and not _commensurate(7.0, 8.72) and not _commensurate(1.0, 5.0)
 
 
 @pytest.mark.parametrize(

@@ -151,8 +151,13 @@ def local_view_ablation(answer) -> Result:
     if bool(significant) != truth:
         return Result.fail(f"{value:+.4f} ± {err:.4f} is {sigma:.1f} sigma from zero: "
                            f"{'significant' if truth else 'not significant'} at 2 sigma.")
-    return Result.ok(f"Right: {value:+.4f} ± {err:.4f} ({sigma:.1f} sigma), "
-                     f"{'a significant gain from the local view' if truth and value > 0 else 'significant' if truth else 'not significant: on these data the local view adds nothing measurable'}.")
+    if truth and value > 0:
+        verdict = "a significant gain from the local view"
+    elif truth:
+        verdict = "significant, and the local view hurts: look at what it adds on these data"
+    else:
+        verdict = "not significant: on these data the local view adds nothing measurable"
+    return Result.ok(f"Right: {value:+.4f} ± {err:.4f} ({sigma:.1f} sigma), {verdict}.")
 
 
 # --------------------------------------------------------------------------- quiz

@@ -466,7 +466,7 @@ def simulate_kepler90_like(seed: int = 0, noise_ppm: float = 480.0):
     (BKJD 260-349.5, 352.4-373.2, 443.5-538.2), with 480 ppm white noise per cadence (the real light curve's
     scatter) and mild spot modulation. Used where the real files are neither cached nor downloadable.
     """
-    from coursekit.transits.data import KEPLER90_KEPID, KEPLER90_PLANETS, _KEPLER90_DEPTH_PPM, make_lightcurve
+    from coursekit.transits.data import _KEPLER90_DEPTH_PPM, KEPLER90_KEPID, KEPLER90_PLANETS, make_lightcurve
 
     rng = np.random.default_rng(seed)
     dt = LONG_CADENCE_DAYS
