@@ -113,3 +113,17 @@ def test_optimal_snr_matches_pycbc_sigma(design_psd_8s):
                 low_frequency_cutoff=20, high_frequency_cutoff=1000)
     assert ours == pytest.approx(ref, rel=1e-3)
     assert 50 < ours < 150  # face-on 30+25 Msun at 400 Mpc, design aLIGO (GW150914 gave 24 in O1 noise)
+
+
+def test_course_whitening_agrees_with_gwpy(rng):
+    """The course's whitening (the lesson) against gwpy's TimeSeries.whiten on the same coloured noise."""
+    from gwpy.timeseries import TimeSeries
+
+    fs, n = 2048.0, int(32 * 2048)
+    psd = sp.aligo_psd(n, fs)
+    x = sp.coloured_noise(psd, n, fs, rng)
+    freqs, welch = sp.welch_psd(x, fs, 4.0)
+    ours = sp.whiten(x, sp.interpolate_psd(freqs, welch, n, fs), fs, 20.0, 1000.0, taper=0.125, truncate=4.0)
+    theirs = TimeSeries(x, sample_rate=fs).whiten(fftlength=4, overlap=2).bandpass(20, 1000).value
+    mid = slice(int(4 * fs), n - int(4 * fs))
+    assert np.corrcoef(ours[mid], theirs[mid])[0, 1] > 0.95
