@@ -825,21 +825,3 @@ def generate(name: str, manifest: dict[str, Dataset] | None = None, **overrides:
             raise DataError(f"packaged file {packaged!r} for {name!r} is missing from the installation")
         return path
     raise DataError(f"dataset {name!r} has no reduced-mode recipe; run with COURSEKIT_MODE=full")
-
-
-# --------------------------------------------------------------------------- shared real samples
-
-def shared_real_dir() -> Path | None:  # TEMPORARY: removed once every topic resolves through the cache
-    """The folder of real validation samples (``../shared/data/real`` beside a course checkout), if present.
-
-    ``$COURSEKIT_SHARED_DIR`` overrides the search. Returns ``None`` on a
-    student's machine, where it does not exist.
-    """
-    env = os.environ.get("COURSEKIT_SHARED_DIR")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here.parent.parent / "shared" / "data" / "real", Path.cwd().parent / "shared" / "data" / "real"]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
