@@ -72,7 +72,7 @@ def test_build_it_references_pass_and_typical_mistakes_fail():
                 loss = model.mdn_nll(net(x), z)
                 loss.backward()
                 optimizer.step()
-            out.append(float(loss))
+            out.append(float(loss.detach()))
         return out
 
     res = evaluate("photoz.train_loop", forgets_zero_grad)
