@@ -111,7 +111,8 @@ effect_exercise(
 effect_exercise(
     "sbi.outside_prior", title="What does NPE say about an observation made outside its prior?", direction=-1,
     min_sigma=3.0, value_range=(-0.6, -0.02), what="posterior mean of sigma_8 - true sigma_8", hints=(
-        "Simulate an observation with sigma_8 = 1.15 (the prior stops at 1.0) and sample the trained NPE at it.",
+        "Simulate an observation with sigma_8 = 1.15 (the prior stops at 1.0) and sample the trained NPE at it; "
+        "rejection finds almost nothing inside the box, so sample with reject_outside_prior=False.",
         "experiment.sigma8_offset(samples, obs_out) gives mean - truth with the posterior width as its error.",
     ))
 

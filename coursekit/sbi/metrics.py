@@ -185,8 +185,12 @@ def posterior_predictive_pvalue(
     from coursekit.sbi.baseline import check_x
 
     x = check_x(x_obs, survey)
-    th = np.atleast_2d(np.asarray(posterior_samples, dtype=float))
-    th = np.clip(th, prob.low_array, prob.high_array)
+    th = np.array(np.atleast_2d(np.asarray(posterior_samples, dtype=float)))
+    if th.ndim != 2 or th.shape[1] != prob.dim or len(th) < 10:
+        raise ValueError(f"posterior_samples must have shape (n >= 10, {prob.dim}), got {np.shape(posterior_samples)}")
+    # samples may lie outside the prior box (raw network samples): keep them physical, not inside the box
+    th[:, 0] = np.clip(th[:, 0], 0.06, 0.9)
+    th[:, 1:] = np.maximum(th[:, 1:], 1e-3)
     model = band_power_model(th, survey, check=False, problem=prob)
     sig = band_power_sigma(model, survey)
     rng = np.random.default_rng(seed)

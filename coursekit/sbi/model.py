@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from coursekit.metrics import Measurement, binomial_err
 from coursekit.sbi.config import REDUCED, Config
 from coursekit.sbi.simulate import FIDUCIAL_SURVEY, Problem, Survey, get_problem, sample_prior, simulate
 
@@ -113,8 +114,13 @@ class TrainedPosterior:
             raise ValueError("x_obs contains NaN or infinite values")
         return features(x)
 
-    def sample(self, n: int, x_obs: Any, seed: int | None = None) -> np.ndarray:
-        """(n, d) posterior samples for one observation x_obs (n_bins,)."""
+    def sample(self, n: int, x_obs: Any, seed: int | None = None, reject_outside_prior: bool = True) -> np.ndarray:
+        """(n, d) posterior samples for one observation x_obs (n_bins,).
+
+        With ``reject_outside_prior`` (default) samples outside the prior box are rejected, as sbi does; when less
+        than 0.1% of the network's mass lies inside the box (an observation the prior cannot produce) this raises
+        ValueError instead of rejecting for ever. ``reject_outside_prior=False`` returns the network's raw samples.
+        """
         import torch
 
         x = self._check_x(x_obs)
@@ -123,7 +129,27 @@ class TrainedPosterior:
         if seed is not None:
             torch.manual_seed(seed)
         with quiet_sbi():
-            return self.posterior.sample((n,), x=x[0], show_progress_bars=False).numpy().astype(float)
+            if reject_outside_prior:
+                inside = self.mass_inside_prior(x_obs, n_pilot=1000)
+                if inside.value < 1e-3:
+                    raise ValueError(
+                        f"only {100 * inside.value:.2f}% of the network's posterior mass lies inside the prior box at "
+                        "this observation: it is probably outside what the prior can produce. Sample with "
+                        "reject_outside_prior=False to see where the network puts it")
+            out = self.posterior.sample((n,), x=x[0], show_progress_bars=False,
+                                        reject_outside_prior=reject_outside_prior)
+        return out.detach().numpy().astype(float)
+
+    def mass_inside_prior(self, x_obs: Any, n_pilot: int = 2000) -> Measurement:
+        """Fraction of the network's raw samples (no rejection) that lie inside the prior box, with its binomial
+        error. Near 1 for observations the prior can produce; small values flag a misspecified prior."""
+        x = self._check_x(x_obs)
+        prob = get_problem(self.problem)
+        with quiet_sbi():
+            raw = self.posterior.sample((n_pilot,), x=x[0], show_progress_bars=False,
+                                        reject_outside_prior=False).detach().numpy()
+        k = int(np.sum(np.all((raw >= prob.low_array) & (raw <= prob.high_array), axis=1)))
+        return Measurement(k / n_pilot, binomial_err(k, n_pilot))
 
     def sample_batched(self, n: int, x_obs: Any) -> np.ndarray:
         """(n, batch, d) samples for a batch of observations (batch, n_bins)."""
