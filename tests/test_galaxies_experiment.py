@@ -90,7 +90,7 @@ def test_experiments_return_paired_effects(steps):
     b = E.rotation_experiment(TINY, rotate=False)
     assert a.rotate and not b.rotate and np.array_equal(a.labels, b.labels)
     eff = E.rotation_effect(a, b, TINY)
-    assert eff.value == pytest.approx(a.accuracy_random.value - b.accuracy_random.value)
+    assert eff.value == pytest.approx(a.accuracy_rotated.value - b.accuracy_rotated.value)
     other = replace(b, labels=b.labels[::-1].copy())
     with pytest.raises(ValueError, match="different galaxies"):
         E.rotation_effect(a, other, TINY)

@@ -43,7 +43,7 @@ class Config:
     Real part: ``real_fraction`` of the real cut-outs (centre crop ``real_crop``) trains, the rest
     tests; ``transfer`` fine-tunes a pretrained network (new head, early layers frozen), ``scratch``
     trains the same network from random weights on the same split. The rotation experiment trains
-    on ``experiment_n`` galaxies of ``experiment_size`` pixels with ``experiment_train``.
+    on ``experiment_n`` galaxies (tested on twice as many) of ``experiment_size`` pixels with ``experiment_train``.
     """
 
     size: int
@@ -57,9 +57,9 @@ class Config:
     real_crop: float = 0.5
     real_fraction: float = 0.5
     n_real: int | None = None
-    experiment_n: int = 256
+    experiment_n: int = 320
     experiment_size: int = 32
-    experiment_train: TrainConfig = TrainConfig(epochs=3, batch_size=32, lr=3e-3, val_fraction=0.0)
+    experiment_train: TrainConfig = TrainConfig(epochs=4, batch_size=32, lr=3e-3, val_fraction=0.0)
     mc_samples: int = 30
     n_boot: int = 1000
     seed: int = 0

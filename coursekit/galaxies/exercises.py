@@ -206,7 +206,7 @@ effect_exercise(
     direction=+1, min_sigma=2.0, value_range=(0.02, 0.8),
     what="accuracy gain on turned galaxies (with - without rotations)",
     hints=("Run experiment.rotation_experiment(cfg, rotate=False) beside the rotate=True run and compare their "
-           "accuracies on the randomly oriented test galaxies, on the same galaxies.",
+           "accuracies on the test galaxies turned by 90 degrees (the same galaxies for both).",
            "effect = experiment.rotation_effect(with_rotations, without_rotations): a paired bootstrap over the same "
            "test galaxies of accuracy(with) - accuracy(without)."),
 )

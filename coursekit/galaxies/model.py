@@ -252,7 +252,7 @@ def predict(
     *,
     tta: bool | int = False,
     angle: float = 0.0,
-    batch_size: int = 256,
+    batch_size: int = 128,
     device: torch.device | str | None = None,
 ) -> np.ndarray:
     """Class probabilities (n, n_classes) for (n, 3, H, W) images in [0, 1].
@@ -288,7 +288,7 @@ def predict(
 
 @torch.no_grad()
 def predict_mc_dropout(model: GalaxyClassifier, images: np.ndarray | torch.Tensor, *, n_samples: int = 30,
-                       batch_size: int = 256, seed: int = 0) -> np.ndarray:
+                       batch_size: int = 128, seed: int = 0) -> np.ndarray:
     """MC-dropout probabilities (Gal & Ghahramani 2016): the mean softmax over ``n_samples`` passes with the
     head's dropout switched on (batch norm stays in evaluation mode). The trunk runs once per image; only
     the head is sampled. Returns (n, n_classes)."""
@@ -363,7 +363,7 @@ def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, des
     train_loader, val_loader = _loaders(x, y, config)
     scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
     augment = SkyAugment(rotate=config.rotate) if config.augment else None
-    return fit(
+    history = fit(
         model, train_loader, val_loader,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
         epochs=config.epochs, optimizer=optimizer, scheduler=scheduler, scheduler_step="batch",
@@ -371,6 +371,8 @@ def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, des
         metrics={"accuracy": accuracy_metric} if val_loader is not None else None,
         progress=progress, desc=desc, amp=device.type == "cuda",
     )
+    model.zero_grad(set_to_none=True)  # the gradients are not needed after training (and would be copied with it)
+    return history
 
 
 def train_classifier(
