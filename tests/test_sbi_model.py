@@ -134,3 +134,34 @@ def test_npe_matches_the_exact_posterior_at_the_fiducial():
     assert c2st(npe, exact.sample(2000, 1)).value <= 0.60
     np.testing.assert_allclose(npe.mean(0), exact.mean(), atol=0.3 * exact.std().max())
     np.testing.assert_allclose(npe.std(0), exact.std(), rtol=0.5)
+
+
+class _OutsideBox:
+    """A stand-in posterior whose raw samples all lie outside the prior box (as NPE's do at sigma_8 = 1.15)."""
+
+    def __init__(self):
+        self.rejecting_calls = 0
+
+    def sample(self, shape, x, show_progress_bars=False, reject_outside_prior=True):
+        import torch
+
+        if reject_outside_prior:  # sbi would loop here for ever, accepting nothing
+            self.rejecting_calls += 1
+            raise AssertionError("rejection sampling must not be attempted")
+        return torch.tensor([[0.3, 1.08]]).repeat(shape[0], 1)
+
+
+def test_an_observation_outside_the_prior_is_refused_not_sampled_for_ever():
+    from coursekit.sbi.model import TrainedPosterior
+    from coursekit.sbi.simulate import FIDUCIAL_SURVEY
+
+    post = _OutsideBox()
+    tp = TrainedPosterior(posterior=post, survey=FIDUCIAL_SURVEY, n_simulations=1, epochs=1)
+    x_obs = simulate(PLANCK18_THETA, 0)
+    inside = tp.mass_inside_prior(x_obs, n_pilot=500)
+    assert inside.value == 0.0 and inside.err == pytest.approx(1 / 500)
+    with pytest.raises(ValueError, match="reject_outside_prior=False"):
+        tp.sample(10, x_obs)
+    assert post.rejecting_calls == 0
+    raw = tp.sample(10, x_obs, reject_outside_prior=False)
+    assert raw.shape == (10, 2) and np.all(raw[:, 1] > 1.0)
