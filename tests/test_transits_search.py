@@ -248,3 +248,18 @@ def test_same_quarter_twice_gives_the_same_candidates(tmp_path, rng):
     twice = find_candidates(read_kepler_lightcurves([path, copy]), n_signals=1, period_min=1.0)
     assert once[0].signal == twice[0].signal
     assert once[0].signal.period == pytest.approx(4.3, rel=1e-3)
+
+
+def test_a_signal_carried_by_one_event_is_not_a_tce(rng):
+    """Round one reported 42-43 d 'planets' (score 0.99) in single quarters: one strong event folded with noise.
+    Here the planet stays a TCE and the one-event signal is found but not classified."""
+    from coursekit.transits.search import find_candidates
+
+    t, f = _box_lc(rng, 3.0, 0.5, 0.1, 1.5e-3, days=90.0)
+    f[np.abs(t - 3.2) < 0.15] -= 4e-3  # one deep event, not periodic
+    cands = find_candidates(_lc(t, f), n_signals=2, period_min=1.0)
+    planet, fake = cands
+    assert planet.signal.period == pytest.approx(3.0, rel=1e-3) and planet.is_tce and planet.consistent_events
+    assert fake.signal.n_transits >= 3 and fake.signal.snr > 7.1  # it would pass the old rules
+    assert not fake.consistent_events and not fake.is_tce and "one event carries the signal" in fake.note
+    assert fake.snr_without_strongest < 0.5 * fake.signal.snr

@@ -432,11 +432,23 @@ class Candidate:
     local_view: np.ndarray | None = field(default=None, repr=False)
     planet_score: float | None = None
     note: str = ""
+    snr_without_strongest: float | None = None
+
+    @property
+    def consistent_events(self) -> bool:
+        """No single event carries the signal: without its strongest event the SNR keeps at least half of the
+        ``sqrt((n - 1) / n)`` a periodic signal of equal events keeps (Kepler's pipeline vetoes TCEs made by one
+        event in the same spirit, Seader et al. 2015). True when not measured."""
+        n = self.signal.n_transits
+        if self.snr_without_strongest is None or n < 2 or not self.signal.snr > 0:
+            return True
+        return self.snr_without_strongest >= 0.5 * self.signal.snr * np.sqrt((n - 1) / n)
 
     @property
     def is_tce(self) -> bool:
-        """Would Kepler have called it a TCE: >= MIN_TRANSITS events with data and SNR >= MIN_SNR."""
-        return self.signal.n_transits >= MIN_TRANSITS and self.signal.snr >= MIN_SNR
+        """Would Kepler have called it a TCE: >= MIN_TRANSITS events with data, SNR >= MIN_SNR, and not one event
+        dominating the rest."""
+        return self.signal.n_transits >= MIN_TRANSITS and self.signal.snr >= MIN_SNR and self.consistent_events
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (None where missing) for JSON: the signal, durations in hours, depths in ppm, scores."""
@@ -446,8 +458,28 @@ class Candidate:
             "depth_ppm": s.depth * 1e6, "snr": s.snr, "n_transits": int(s.n_transits), "is_tce": self.is_tce,
             "odd_even_sigma": None if self.vetting is None else self.vetting.odd_even_sigma,
             "secondary_sigma": None if self.vetting is None else self.vetting.secondary_sigma,
+            "snr_without_strongest_event": self.snr_without_strongest,
             "vetting_score": self.vetting_score, "planet_score": self.planet_score, "note": self.note,
         }
+
+
+def _snr_without_strongest_event(time: np.ndarray, flat: np.ndarray, signal: TransitSignal) -> float | None:
+    """Box SNR of ``signal`` on the flattened flux with its strongest single event removed (None if < 2 events)."""
+    ok = np.isfinite(flat)
+    t, f = time[ok], flat[ok]
+    ph = phase_fold(t, signal.period, signal.t0)
+    inside = np.abs(ph) < 0.5 * signal.duration
+    if not inside.any():
+        return None
+    events = transit_number(t, signal.period, signal.t0)
+    ids = np.unique(events[inside])
+    if len(ids) < 2:
+        return None
+    base = np.median(f[np.abs(ph) > signal.duration])
+    strength = [(base - f[inside & (events == k)]).sum() for k in ids]  # depth x cadences: each event's share
+    drop = events == ids[int(np.argmax(strength))]
+    _, snr, _, _ = transit_snr(t[~drop], f[~drop], signal.period, signal.t0, signal.duration)
+    return float(snr)
 
 
 def _commensurate(p1: float, p2: float, max_ratio: int = 4, tol: float = 0.01) -> bool:
@@ -488,7 +520,7 @@ def find_candidates(
     ok = np.isfinite(time) & np.isfinite(flux)
     time, flux = time[ok], flux[ok]
     check_searchable(time, flux, period_min=float(search_kwargs.get("period_min") or 0.8))
-    signals, _ = search_transits(time, flux, n_signals=n_signals, **search_kwargs)
+    signals, flat = search_transits(time, flux, n_signals=n_signals, **search_kwargs)
     in_transit = [np.abs(phase_fold(time, s.period, s.t0)) < s.duration for s in signals]
     out: list[Candidate] = []
     for k, sig in enumerate(signals):
@@ -505,14 +537,20 @@ def find_candidates(
             out.append(Candidate(sig, note=f"not vetted: {exc}"))
             continue
         vs = float(vetting_score(st.snr, st.odd_even_sigma, st.secondary_sigma))
-        cand = Candidate(sig, st, vs, g, loc)
+        rest = _snr_without_strongest_event(time, flat, sig)
+        cand = Candidate(sig, st, vs, g, loc, snr_without_strongest=rest)
         if not cand.is_tce:
-            note = (f"{sig.n_transits} transit(s) with data, SNR {sig.snr:.1f}: not a TCE (needs >= {MIN_TRANSITS} "
-                    f"transits and SNR >= {MIN_SNR}), so not classified")
-            cand = Candidate(sig, st, vs, g, loc, None, note)
+            if not cand.consistent_events:
+                note = (f"one event carries the signal (SNR {sig.snr:.1f}, {rest:.1f} without its strongest event): "
+                        "not a TCE, so not classified")
+            else:
+                note = (f"{sig.n_transits} transit(s) with data, SNR {sig.snr:.1f}: not a TCE (needs >= "
+                        f"{MIN_TRANSITS} transits and SNR >= {MIN_SNR}), so not classified")
+            cand = Candidate(sig, st, vs, g, loc, None, note, rest)
         elif model is not None:
             from coursekit.transits.model import score_views
 
-            cand = Candidate(sig, st, vs, g, loc, float(score_views(model, g[None], loc[None])[0]))
+            cand = Candidate(sig, st, vs, g, loc, float(score_views(model, g[None], loc[None])[0]),
+                             snr_without_strongest=rest)
         out.append(cand)
     return out
