@@ -87,6 +87,7 @@ def test_stand_in_is_the_same_type_offline(monkeypatch, tmp_path, no_network, ca
 
     assert all(isinstance(ts, TimeSeries) for ts in ev.strain.values()) and ev.detectors == ("H1", "L1")
     assert ev.strain["H1"].duration.value == 32.0 and ev.strain["H1"].t0.value == 1126259446.0
+    assert ev.strain["H1"].sample_rate.value == 4096.0  # the rate of the real files
 
 
 def test_other_events_need_full_mode():

@@ -119,7 +119,7 @@ def test_course_whitening_agrees_with_gwpy(rng):
     """The course's whitening (the lesson) against gwpy's TimeSeries.whiten on the same coloured noise."""
     from gwpy.timeseries import TimeSeries
 
-    fs, n = 2048.0, int(32 * 2048)
+    fs, n = 4096.0, int(32 * 4096)  # the rate of GWOSC files: gwpy's band-pass to 1000 Hz needs room above it
     psd = sp.aligo_psd(n, fs)
     x = sp.coloured_noise(psd, n, fs, rng)
     freqs, welch = sp.welch_psd(x, fs, 4.0)

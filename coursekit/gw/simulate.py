@@ -361,11 +361,11 @@ def simulated_windows(n: int = 256, snr: float = 10.0, n_waveforms: int = 20, se
 
 
 def simulate_event_strain(snr: float = 20.0, duration: float = 32.0, event_offset: float = 16.44,
-                          t0: float = 1126259446.0, seed: int = 1, fs: float = 2048.0,
+                          t0: float = 1126259446.0, seed: int = 1, fs: float = 4096.0,
                           psds: dict | None = None) -> dict:
     """Stand-in of ``gw150914_strain``: H1+L1 coloured noise with one 38+31 Msun injection, as gwpy TimeSeries.
 
-    ``duration`` s at ``fs`` Hz from GPS ``t0``, merger at ``t0 + event_offset`` with optimal
+    ``duration`` s at ``fs`` Hz (4096, as the GWOSC files) from GPS ``t0``, merger at ``t0 + event_offset`` with optimal
     network ``snr``; ``psds`` on the 16 s waveform grid (default: design). Returns
     ``{detector: TimeSeries}`` named ``"H1:Strain"``, ``"L1:Strain"``.
     """
