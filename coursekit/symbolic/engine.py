@@ -206,7 +206,7 @@ def choose_engine(engine: str = "auto", *, install: bool | None = None,
         return "pysr", f"PySR: {why}"
     if not pyoperon_installed():
         raise RuntimeError(f"no symbolic-regression engine can run: {why}, and pyoperon is not installed")
-    return "operon", f"Operon (no Julia needed), because {why[0].lower()}{why[1:]}"
+    return "operon", f"Operon (no Julia needed); PySR cannot run: {why}"
 
 
 # --------------------------------------------------------------------------- back-ends
