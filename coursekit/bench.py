@@ -125,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         for (t, n), b in sorted(discover().items()):
             print(f"{t:<12} {n:<30} {b.description}")
         return 0
-    results = run(args.topics or None, args.name)
+    if args.json:  # stdout carries the JSON alone: what the benchmarks print goes to stderr
+        import contextlib
+
+        with contextlib.redirect_stdout(sys.stderr):
+            results = run(args.topics or None, args.name)
+    else:
+        results = run(args.topics or None, args.name)
     if args.json:
         import coursekit
         from coursekit.jsonio import print_json

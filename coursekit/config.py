@@ -275,7 +275,8 @@ def print_header(title: str | None = None) -> RunInfo:
         print(title)
     print(str(info))
     if info.mode == "reduced":
-        print("Reduced mode: small generated data, runs offline. Set COURSEKIT_MODE=full for the real data sets.")
+        print("Reduced mode: the real samples where they are cached, simulated stand-ins elsewhere; runs offline "
+              "in about a minute. Each data set says below which tier it uses. COURSEKIT_MODE=full for the full sets.")
     else:
-        print(f"Full mode: real data sets, cached in {cache_dir()}.")
+        print(f"Full mode: the complete real data sets, downloaded once and cached in {cache_dir()}.")
     return info

@@ -233,7 +233,13 @@ def add_run_command(topic_subparsers: Any, topic: str, run_fn: RunFn) -> argpars
 
         mode = get_mode(args.mode)
         check_out_path(args.out)  # a folder is refused before the run, not after it
-        report = run_fn(mode=mode)
+        if args.json:  # stdout carries the JSON alone: progress lines and data-tier lines go to stderr
+            import contextlib
+
+            with contextlib.redirect_stdout(sys.stderr):
+                report = run_fn(mode=mode)
+        else:
+            report = run_fn(mode=mode)
         if not isinstance(report, Report):
             raise TypeError(f"{topic}: run() returned a {type(report).__name__}, not a coursekit.experiment.Report")
         if not report.environment:
