@@ -3,7 +3,7 @@
 Every switch the course has is read here and nowhere else:
 
 ``COURSEKIT_MODE``
-    ``reduced`` (default: small generated data, offline, CPU-friendly) or
+    ``reduced`` (default: the cached real samples, else simulated stand-ins; offline, CPU-friendly) or
     ``full`` (the real data sets from ``data_manifest.yaml``; needs network the
     first time and benefits from a GPU).
 ``COURSEKIT_DATA_DIR``
