@@ -145,7 +145,8 @@ class TrainedPosterior:
         error. Near 1 for observations the prior can produce; small values flag a misspecified prior."""
         x = self._check_x(x_obs)
         prob = get_problem(self.problem)
-        with quiet_sbi():
+        with quiet_sbi(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*lie outside the prior support")  # measured here instead
             raw = self.posterior.sample((n_pilot,), x=x[0], show_progress_bars=False,
                                         reject_outside_prior=False).detach().numpy()
         k = int(np.sum(np.all((raw >= prob.low_array) & (raw <= prob.high_array), axis=1)))
