@@ -7,14 +7,13 @@ photutils implements it:
    of ``box_size`` pixels, median-filtered and interpolated (``Background2D``).
 2. :func:`detect`: subtract the background, convolve with a Gaussian matched to the
    PSF, keep connected regions of at least ``n_pixels`` pixels above
-   ``n_sigma`` x RMS (``detect_sources``; deblended with ``SourceFinder`` when
-   scikit-image is installed), and measure each segment (``SourceCatalog``):
+   ``n_sigma`` x RMS (``detect_sources``), split blends with SExtractor's
+   multi-threshold deblender (``deblend_sources``), and measure each segment (``SourceCatalog``):
    centroid, segment and Kron fluxes with errors, second-moment shape, FWHM,
    Gini, and a concentration index from two circular apertures.
 3. :func:`cross_match`: nearest neighbours on the sky
    (``SkyCoord.match_to_catalog_sky``) with a separation limit and one-to-one
-   assignment, then :func:`match_summary`: completeness above a magnitude limit and
-   the astrometric RMS in pixels.
+   assignment (completeness and astrometric RMS: :mod:`coursekit.astro.metrics`).
 """
 
 from __future__ import annotations
@@ -91,12 +90,13 @@ def estimate_background(data: np.ndarray, box_size: int = 64, filter_size: int =
 
 
 def has_deblender() -> bool:
-    """Whether photutils can deblend (it needs scikit-image)."""
+    """Whether photutils can deblend (``deblend_sources`` needs scikit-image, a dependency of coursekit)."""
     return importlib.util.find_spec("skimage") is not None
 
 
 def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sigma: float = 1.5, n_pixels: int = 5,
-           box_size: int = 64, mask: np.ndarray | None = None, deblend: str | None = "peaks", contrast: float = 0.02,
+           box_size: int = 64, mask: np.ndarray | None = None, deblend: str | None = "photutils", contrast: float = 0.005,
+           n_levels: int = 32,
            unit: u.UnitBase | str = u.ct, error: np.ndarray | None = None, kron: bool = False) -> Detection:
     """Detect and measure sources in an image.
 
@@ -113,10 +113,11 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
     box_size:
         Background mesh size (pixels), several times the size of the largest source.
     deblend:
-        How touching sources are split: ``"peaks"`` (default; :func:`deblend_peaks`, SciPy only),
-        ``"photutils"`` (``SourceFinder``'s multi-threshold deblending; needs scikit-image) or ``None``.
-    contrast:
-        ``"peaks"``: a secondary peak is kept if its convolved height is at least ``contrast`` x the brightest.
+        ``"photutils"`` (default): ``photutils.segmentation.deblend_sources``, SExtractor's multi-thresholding
+        (``n_levels`` exponentially spaced levels) followed by a watershed; ``None``: no deblending.
+    contrast, n_levels:
+        A branch of the multi-threshold tree becomes its own source when it holds at least ``contrast`` of the
+        segment's flux (SExtractor's ``DEBLEND_MINCONT``; ``n_levels`` is ``DEBLEND_NTHRESH``).
     unit:
         Unit of the pixel values. Flux columns carry it: they are sums of pixel values, so for a surface-brightness
         image (e.g. MJy/sr) multiply by the pixel solid angle to get a flux density.
@@ -136,12 +137,15 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
         apertures: high for point sources), ``peak_to_flux``.
     """
     from astropy.convolution import convolve
-    from photutils.segmentation import SourceCatalog, SourceFinder, detect_sources, make_2dgaussian_kernel
+    from photutils.segmentation import SourceCatalog, deblend_sources, detect_sources, make_2dgaussian_kernel
 
     data = _check_image(data)
     unit = u.Unit(unit)
-    if fwhm <= 0 or n_sigma <= 0 or n_pixels < 1:
-        raise ValueError(f"fwhm and n_sigma must be > 0 and n_pixels >= 1 (got {fwhm}, {n_sigma}, {n_pixels})")
+    for name, value in (("fwhm", fwhm), ("n_sigma", n_sigma), ("contrast", contrast)):
+        if not (np.isfinite(value) and value > 0):  # NaN fails every comparison: test finiteness explicitly
+            raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    if int(n_pixels) != n_pixels or n_pixels < 1 or int(n_levels) != n_levels or n_levels < 1:
+        raise ValueError(f"n_pixels and n_levels must be integers >= 1, got {n_pixels} and {n_levels}")
     bad = ~np.isfinite(data)
     if mask is not None:
         bad = bad | np.asarray(mask, bool)
@@ -152,21 +156,14 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
     kernel = make_2dgaussian_kernel(fwhm, size=size)
     convolved = convolve(sub, kernel, mask=bad if bad.any() else None, normalize_kernel=True)
     threshold = n_sigma * rms_map
-    if deblend not in ("peaks", "photutils", None):
-        raise ValueError(f"deblend must be 'peaks', 'photutils' or None, got {deblend!r}")
-    if deblend == "photutils":
+    if deblend not in ("photutils", None):
+        raise ValueError(f"deblend must be 'photutils' or None, got {deblend!r}")
+    segm = detect_sources(convolved, threshold, n_pixels=n_pixels, mask=bad if bad.any() else None)
+    if segm is not None and deblend == "photutils":
         if not has_deblender():
-            raise ValueError("deblend='photutils' needs scikit-image (pip install scikit-image); use 'peaks'")
-        finder = SourceFinder(n_pixels=n_pixels, deblend=True, progress_bar=False)
-        segm = finder(convolved, threshold, mask=bad if bad.any() else None)
-    else:
-        segm = detect_sources(convolved, threshold, n_pixels=n_pixels, mask=bad if bad.any() else None)
-        if segm is not None and deblend == "peaks":
-            from photutils.segmentation import SegmentationImage
-
-            labels = deblend_peaks(convolved, segm.data, min_distance=max(2, int(round(fwhm))),
-                                   min_peak=3.0 * threshold, contrast=contrast)
-            segm = SegmentationImage(labels)
+            raise ImportError("deblending needs scikit-image: pip install scikit-image (or pass deblend=None)")
+        segm = deblend_sources(convolved, segm, n_pixels=n_pixels, n_levels=n_levels, contrast=contrast,
+                               mode="exponential", progress_bar=False)
     deblended = deblend is not None
     empty = Table(names=("id", "x", "y", "flux", "flux_err", "snr"), dtype=(int, float, float, float, float, float))
     if segm is None:
@@ -206,71 +203,6 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
     t.meta.update({"FWHM_KER": fwhm, "NSIGMA": n_sigma, "NPIXELS": n_pixels, "BOXSIZE": box_size,
                    "DEBLEND": deblend or "none"})
     return Detection(t, segm, bkg_map, rms_map, threshold, deblended)
-
-
-def deblend_peaks(convolved: np.ndarray, labels: np.ndarray, *, min_distance: int = 3,
-                  min_peak: np.ndarray | float = 0.0, contrast: float = 0.02) -> np.ndarray:
-    """Split segments that hold several peaks, by a marker watershed on the convolved image (SciPy only).
-
-    A peak is a local maximum of ``convolved`` within ``(2 min_distance + 1)^2`` pixels, above ``min_peak``
-    (scalar or (ny, nx) map) and at least ``contrast`` x the segment's brightest peak. Each segment with two
-    or more peaks is flooded from its peaks downhill (a marker watershed, as photutils' deblender does after
-    its multi-threshold step); the first child keeps the label,
-    the others get new labels. Returns the new (ny, nx) label array.
-    """
-    from scipy import ndimage as ndi
-
-    labels = np.asarray(labels)
-    if labels.shape != convolved.shape:
-        raise ValueError(f"labels shape {labels.shape} differs from image shape {convolved.shape}")
-    size = 2 * int(min_distance) + 1
-    maxf = ndi.maximum_filter(convolved, size=size, mode="nearest")
-    peaks = (convolved == maxf) & (labels > 0) & (convolved >= min_peak)
-    counts = np.bincount(labels[peaks], minlength=int(labels.max()) + 1)
-    out = labels.copy()
-    next_label = int(labels.max()) + 1
-    slices = ndi.find_objects(labels)
-    for lab in np.nonzero(counts > 1)[0]:
-        sl = slices[lab - 1]
-        seg = labels[sl] == lab
-        conv = convolved[sl]
-        py, px = np.nonzero(peaks[sl] & seg)
-        vals = conv[py, px]
-        keep = vals >= contrast * vals.max()
-        if keep.sum() < 2:
-            continue
-        py, px = py[keep], px[keep]
-        child = _flood(conv, seg, py, px)
-        view = out[sl]
-        for k in range(2, len(py) + 1):
-            view[child == k] = next_label
-            next_label += 1
-    return out
-
-
-def _flood(image: np.ndarray, region: np.ndarray, py: np.ndarray, px: np.ndarray) -> np.ndarray:
-    """Marker watershed by priority flood: pixels of ``region`` are claimed from the brightest down.
-
-    Each pixel joins the child of the already-claimed 8-neighbour through which the flood reached it first
-    (highest ``image`` value first). Returns labels 1..len(py) inside ``region`` (0 outside).
-    """
-    import heapq
-
-    ny, nx = region.shape
-    lab = np.zeros(region.shape, np.int32)
-    heap: list[tuple[float, int, int, int]] = []
-    for k, (y, x) in enumerate(zip(py, px), start=1):
-        lab[y, x] = k
-        heapq.heappush(heap, (-float(image[y, x]), int(y), int(x), k))
-    while heap:
-        _, y, x, k = heapq.heappop(heap)
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                yy, xx = y + dy, x + dx
-                if 0 <= yy < ny and 0 <= xx < nx and region[yy, xx] and lab[yy, xx] == 0:
-                    lab[yy, xx] = k
-                    heapq.heappush(heap, (-float(image[yy, xx]), yy, xx, k))
-    return lab
 
 
 def _aperture_sums(image: np.ndarray, x: np.ndarray, y: np.ndarray, radii, mask) -> list[np.ndarray]:
@@ -321,6 +253,22 @@ class Match:
     max_sep: u.Quantity
 
 
+def nearest_within(reference: SkyCoord, detected: SkyCoord, max_sep: u.Quantity) -> np.ndarray:
+    """For each reference source, the index of the nearest detection if it lies within ``max_sep``, else -1.
+
+    ``reference.match_to_catalog_sky(detected)`` finds the nearest neighbour on the sphere (a k-d tree on unit
+    vectors); the separation limit turns "nearest" into "matched". Returns (n_ref,) int.
+    """
+    if not isinstance(max_sep, u.Quantity) or max_sep.unit.physical_type != "angle":
+        raise ValueError(f"max_sep must be an angle Quantity (e.g. 1 * u.arcsec), got {max_sep!r}")
+    if len(reference) == 0:
+        return np.zeros(0, int)
+    if len(detected) == 0:
+        return np.full(len(reference), -1)
+    idx, sep, _ = reference.match_to_catalog_sky(detected)
+    return np.where(sep < max_sep, np.asarray(idx), -1)
+
+
 def cross_match(reference: SkyCoord, detected: SkyCoord, max_sep: u.Quantity = 1.0 * u.arcsec) -> Match:
     """Match each reference source to its nearest detection within ``max_sep``, one-to-one.
 
@@ -353,40 +301,3 @@ def cross_match(reference: SkyCoord, detected: SkyCoord, max_sep: u.Quantity = 1
             taken[idx[i]] = True
     index = np.where(matched, idx, -1)
     return Match(index=index, separation=sep.to(u.arcsec), matched=matched, max_sep=max_sep)
-
-
-def match_summary(truth: Table, detections: Table, match: Match, wcs: WCS, mag_limit: float) -> dict[str, float]:
-    """Completeness above ``mag_limit`` and astrometric accuracy of the matched sources.
-
-    Returns ``completeness`` (fraction of truth rows with ``mag <= mag_limit`` that are matched),
-    ``n_bright``, ``n_detected``, ``purity`` (fraction of detections matched to any injected source),
-    ``rms_px`` (radial RMS of the pixel offsets of matched sources above the limit) and ``median_sep_arcsec``.
-    """
-    mag = np.asarray(truth["mag"], float)
-    bright = mag <= mag_limit
-    n_bright = int(bright.sum())
-    m = match.matched
-    completeness = float(m[bright].mean()) if n_bright else float("nan")
-    sel = m & bright
-    if sel.any():
-        j = match.index[sel]
-        dx = np.asarray(detections["x"], float)[j] - np.asarray(truth["x"], float)[sel]
-        dy = np.asarray(detections["y"], float)[j] - np.asarray(truth["y"], float)[sel]
-        rms = float(np.sqrt(np.mean(dx**2 + dy**2)))
-        med = float(np.median(match.separation[sel].to_value(u.arcsec)))
-    else:
-        rms, med = float("nan"), float("nan")
-    purity = float(m.sum() / len(detections)) if len(detections) else float("nan")
-    return {"completeness": completeness, "n_bright": n_bright, "n_detected": int(len(detections)),
-            "n_matched": int(m.sum()), "purity": purity, "rms_px": rms, "median_sep_arcsec": med,
-            "mag_limit": float(mag_limit)}
-
-
-def completeness_curve(truth: Table, match: Match, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fraction of injected sources detected per magnitude bin: ``(centres, fraction, counts)``."""
-    mag = np.asarray(truth["mag"], float)
-    counts, _ = np.histogram(mag, bins)
-    hits, _ = np.histogram(mag[match.matched], bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
-    return 0.5 * (bins[1:] + bins[:-1]), frac, counts

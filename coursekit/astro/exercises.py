@@ -1,11 +1,23 @@
-"""Exercises for notebook 08 (astropy + ML)."""
+"""Exercises of notebook 08 (astropy + ML), checked by ``coursekit.exercises.check``.
+
+* value answers: ``astro.pixel_separation``, ``astro.flux_at_limit``, ``astro.matched_count``;
+* build it: ``astro.nearest_within`` (the cross-match with a maximum separation, against
+  :func:`coursekit.astro.detect.nearest_within`) and ``astro.stamp_tensor`` (the WCS-aware cut-out -> tensor step,
+  against :func:`coursekit.astro.stamps.stamp_tensor`), on fixed random inputs;
+* experiments: ``astro.threshold_completeness`` and ``astro.threshold_false`` (lowering the detection threshold:
+  completeness up, false detections up, with binomial / Poisson errors), ``astro.cnn_vs_cut_faint`` (CNN minus
+  concentration cut on sources fainter than the limit, paired bootstrap, and the verdict);
+* the quiz ``quiz("astro")``.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from astropy import units as u
 
-from coursekit.exercises import Result, exercise
+from coursekit.exercises import Question, Result, as_value_err, effect_exercise, exercise, function_exercise, quiz_questions
 
 
 def exercise_wcs():
@@ -38,16 +50,10 @@ def exercise_catalogues(seed: int = 8):
     return ref, det
 
 
-@exercise(
-    "astro.pixel_separation",
-    title="Angular distance on the sky between pixels (100, 100) and (130, 140) of the simulated field",
-    solution="""
-from coursekit.astro.exercises import exercise_wcs
-w = exercise_wcs()
-a, b = w.pixel_to_world(100, 100), w.pixel_to_world(130, 140)
-answer = a.separation(b).to(u.arcsec)     # 50 pixels x 0.4 arcsec = 20 arcsec
-""",
-)
+@exercise("astro.pixel_separation",
+          title="Angular distance on the sky between pixels (100, 100) and (130, 140) of the simulated field",
+          hints=("Map both pixels to the sky with the WCS, then measure the angle between the two SkyCoords.",
+                 "w = exercise_wcs(); w.pixel_to_world(100, 100).separation(w.pixel_to_world(130, 140)).to(u.arcsec)"))
 def pixel_separation(answer) -> Result:
     from astropy.coordinates import Angle
 
@@ -69,13 +75,9 @@ def pixel_separation(answer) -> Result:
     return Result.fail(f"{got:.3f} arcsec is not right: map both pixels with the WCS, then take the separation.")
 
 
-@exercise(
-    "astro.flux_at_limit",
-    title="Counts of a source at the stated limit m = 20.5 (zero point 27.0), as a Quantity in ct",
-    solution="""
-answer = 10 ** (-0.4 * (20.5 - 27.0)) * u.ct     # about 398 counts
-""",
-)
+@exercise("astro.flux_at_limit",
+          title="Counts of a source at the stated limit m = 20.5 (zero point 27.0), as a Quantity in ct",
+          hints=("Invert m = ZP - 2.5 log10(counts).", "counts = 10 ** (-0.4 * (m - ZP)), times u.ct."))
 def flux_at_limit(answer) -> Result:
     expected = 10 ** (-0.4 * (20.5 - 27.0))
     if not isinstance(answer, u.Quantity) or not answer.unit.is_equivalent(u.ct):
@@ -90,16 +92,10 @@ def flux_at_limit(answer) -> Result:
     return Result.fail(f"{got:.4g} ct is not right: invert m = ZP - 2.5 log10(counts).")
 
 
-@exercise(
-    "astro.matched_count",
-    title="How many reference sources have a detection within 1 arcsec (match_to_catalog_sky)?",
-    solution="""
-from coursekit.astro.exercises import exercise_catalogues
-ref, det = exercise_catalogues()
-idx, sep, _ = ref.match_to_catalog_sky(det)
-answer = int((sep < 1 * u.arcsec).sum())
-""",
-)
+@exercise("astro.matched_count",
+          title="How many reference sources have a detection within 1 arcsec (match_to_catalog_sky)?",
+          hints=("For each reference source find the nearest detection on the sky, then apply the limit.",
+                 "idx, sep, _ = ref.match_to_catalog_sky(det); int((sep < 1 * u.arcsec).sum())"))
 def matched_count(answer) -> Result:
     ref, det = exercise_catalogues()
     _, sep, _ = ref.match_to_catalog_sky(det)
@@ -117,3 +113,160 @@ def matched_count(answer) -> Result:
     if int(answer) in (40, 38):
         return Result.fail("That counts every source: apply the separation limit `sep < 1 * u.arcsec`.")
     return Result.fail(f"{int(answer)} is not right: call `ref.match_to_catalog_sky(det)` and count `sep < 1 arcsec`.")
+
+
+# --------------------------------------------------------------------------- build it
+
+def _catalogue_pair(rng: np.random.Generator):
+    """Random reference/detected SkyCoords (some undetected, some spurious) and a max separation."""
+    from astropy.coordinates import SkyCoord
+
+    n = int(rng.integers(15, 40))
+    ra0, dec0 = float(rng.uniform(0, 360)), float(rng.uniform(-60, 60))
+    cosd = np.cos(np.radians(dec0))
+    ra = ra0 + rng.uniform(-1, 1, n) / 60 / cosd
+    dec = dec0 + rng.uniform(-1, 1, n) / 60
+    keep = rng.permutation(n)[: int(0.8 * n)]
+    err = rng.normal(0, 0.6, (2, len(keep))) / 3600
+    spur = rng.uniform(-1, 1, (2, 5)) / 60
+    det_ra = np.concatenate([ra[keep] + err[0] / cosd, ra0 + spur[0] / cosd])
+    det_dec = np.concatenate([dec[keep] + err[1], dec0 + spur[1]])
+    max_sep = float(rng.uniform(0.5, 2.0)) * u.arcsec
+    return (SkyCoord(ra * u.deg, dec * u.deg), SkyCoord(det_ra * u.deg, det_dec * u.deg), max_sep), {}
+
+
+function_exercise(
+    "astro.nearest_within", title="Build the cross-match with a maximum separation",
+    reference="coursekit.astro.detect:nearest_within", make_inputs=_catalogue_pair, n_trials=5, rtol=0, atol=0,
+    hints=("For each reference source: the nearest detection on the sphere, then keep it only if it is close "
+           "enough; -1 marks 'no match'.",
+           "idx, sep, _ = reference.match_to_catalog_sky(detected); return np.where(sep < max_sep, idx, -1)"),
+)
+
+
+def _image_and_position(rng: np.random.Generator):
+    """An image with one Gaussian source, its TAN WCS and the source's SkyCoord (sometimes near an edge)."""
+    from coursekit.astro.simulate import make_tan_wcs
+
+    ny, nx = int(rng.integers(40, 64)), int(rng.integers(40, 64))
+    wcs = make_tan_wcs((ny, nx), float(rng.uniform(0, 360)), float(rng.uniform(-60, 60)), float(rng.uniform(0.2, 1.5)),
+                       rotation_deg=float(rng.uniform(0, 90)))
+    x = float(rng.uniform(1.0, 4.0)) if rng.uniform() < 0.4 else float(rng.uniform(12, nx - 12))
+    y = float(rng.uniform(12, ny - 12))
+    yy, xx = np.mgrid[:ny, :nx]
+    sigma = float(rng.uniform(0.9, 1.7))
+    img = rng.normal(float(rng.uniform(5, 50)), 1.0, (ny, nx))
+    img += float(rng.uniform(200, 2000)) * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
+    size = int(rng.choice([11, 15, 21]))
+    return (img, wcs, wcs.pixel_to_world(x, y), size), {}
+
+
+function_exercise(
+    "astro.stamp_tensor", title="Build the WCS-aware cut-out -> tensor step",
+    reference="coursekit.astro.stamps:stamp_tensor", make_inputs=_image_and_position, n_trials=5, rtol=1e-5,
+    atol=1e-6,
+    hints=("Cutout2D accepts a SkyCoord position when you give it the WCS; mode='partial' with fill_value=np.nan "
+           "keeps the stamp full-size at the edge. Then: sky from the outer ring, divide by the flux, NaN -> 0.",
+           "cut = Cutout2D(data, position, size, wcs=wcs, mode='partial', fill_value=np.nan); ring = outer 2 pixels; "
+           "sub = cut.data - np.nanmedian(cut.data[ring]); x = np.nan_to_num(sub / np.nansum(sub)); "
+           "torch.tensor(x[None], dtype=torch.float32)"),
+)
+
+
+# --------------------------------------------------------------------------- experiments
+
+effect_exercise(
+    "astro.threshold_completeness", title="Lower the detection threshold: how much completeness is gained?",
+    direction=+1, min_sigma=2.0, value_range=(0.02, 0.6),
+    what="completeness(0.5 sigma) - completeness(1.5 sigma), all injected sources",
+    hints=("Run experiment.detection_scan((0.5, 1.5)) on the same field; each point has completeness_all.",
+           "coursekit.metrics.difference(low.completeness_all, high.completeness_all): independent binomial errors "
+           "(an upper bound here: the two detections share the field)."),
+)
+
+effect_exercise(
+    "astro.threshold_false", title="...and how many false detections does it cost?",
+    direction=+1, min_sigma=2.0, value_range=(3.0, 2000.0),
+    what="false detections(0.5 sigma) - false detections(1.5 sigma)",
+    hints=("Each ThresholdPoint has false_detections: detections with no injected source within 1 arcsec.",
+           "coursekit.metrics.difference(low.false_detections, high.false_detections) (Poisson errors)."),
+)
+
+
+@exercise("astro.cnn_vs_cut_faint", title="Below the limit: does the CNN beat the concentration cut?",
+          hints=("experiment.evaluate gives faint_difference: accuracy(CNN) - accuracy(cut) on sources fainter than "
+                 "the limit, bootstrapped on the same sources (paired).",
+                 "A difference is significant at 2 sigma when |value| >= 2 x err; answer (Measurement, verdict) where "
+                 "verdict is 'cnn', 'cut' or 'neither'."))
+def cnn_vs_cut_faint(answer) -> Result:
+    try:
+        measured, verdict = answer
+        value, err = as_value_err(measured)
+    except (TypeError, ValueError):
+        return Result.fail("Answer with (difference, verdict): the Measurement of accuracy(CNN) - accuracy(cut) "
+                           "below the limit, and 'cnn', 'cut' or 'neither'.")
+    if not (math.isfinite(value) and math.isfinite(err)) or err <= 0:
+        return Result.fail("The difference needs a positive, finite uncertainty: take it from the paired bootstrap.")
+    if not -1.0 <= value <= 1.0:
+        return Result.fail(f"An accuracy difference of {value:.3g} is impossible: accuracies lie in [0, 1].")
+    if verdict not in ("cnn", "cut", "neither"):
+        return Result.fail("Give the verdict as 'cnn', 'cut' or 'neither'.")
+    sigma = abs(value) / err
+    truth = "neither" if sigma < 2.0 else ("cnn" if value > 0 else "cut")
+    if verdict != truth:
+        return Result.fail(f"{value:+.3f} ± {err:.3f} is {sigma:.1f} sigma from zero: the verdict is {truth!r}.")
+    return Result.ok(f"Right: {value:+.3f} ± {err:.3f} ({sigma:.1f} sigma). "
+                     + ("With so few faint sources the error bar is wide: more held-out fields would decide."
+                        if truth == "neither" else f"The {'CNN' if truth == 'cnn' else 'concentration cut'} is "
+                        "better on faint sources in this run."))
+
+
+# --------------------------------------------------------------------------- quiz
+
+quiz_questions("astro", [
+    Question("A FITS header has CRPIX1 = 512.5. Which 0-based astropy pixel x is the reference pixel?",
+             answer=511.5, rtol=1e-6,
+             feedback=[(512.5, "FITS counts pixels from 1; astropy's pixel_to_world counts from 0: subtract 1."),
+                       (513.5, "The other way: 0-based = 1-based - 1.")],
+             explain="FITS is 1-based, astropy (and NumPy) 0-based: x = CRPIX1 - 1."),
+    Question("An image has CTYPE1 = 'GLON-CAR'. What do its pixels map to?",
+             choices={"a": "right ascension on a gnomonic projection", "b": "Galactic longitude on a plate carree "
+                      "projection", "c": "wavelength", "d": "nothing: CAR means no WCS"},
+             answer="b", explain="GLON/GLAT are Galactic coordinates; CAR is the plate carree (equirectangular) "
+                                 "projection GLIMPSE mosaics use."),
+    Question("Why convolve the image with a Gaussian of the PSF's FWHM before thresholding?",
+             choices={"a": "to sharpen the stars", "b": "it is the matched filter for a point source: it maximises "
+                      "the S/N of faint stars", "c": "to remove the background", "d": "to deblend"},
+             answer="b", feedback={"c": "The background is subtracted before (Background2D); convolution does not "
+                                        "remove it."},
+             explain="Smoothing with the PSF is the matched filter for point sources (SExtractor's filtering step)."),
+    Question("Lowering the detection threshold from 1.5 to 0.5 background sigma mainly...",
+             choices={"a": "raises completeness and raises false detections", "b": "raises completeness only",
+                      "c": "lowers both", "d": "changes nothing"},
+             answer="a", explain="More faint sources pass, and so do more noise peaks: the experiment in this notebook "
+                                 "measures both with error bars."),
+    Question("What does photutils' deblend_sources do to a segment holding two touching stars?",
+             choices={"a": "deletes it", "b": "thresholds it at many levels and, where a branch holds enough of the "
+                      "flux (contrast), splits it with a watershed", "c": "fits two PSFs", "d": "averages them"},
+             answer="b", explain="SExtractor's multi-threshold deblending (Bertin & Arnouts 1996), DEBLEND_NTHRESH "
+                                 "and DEBLEND_MINCONT = n_levels and contrast."),
+    Question("`ref.match_to_catalog_sky(det)` returns a match for every reference source. What makes it a real "
+             "match?",
+             choices={"a": "nothing, all are matches", "b": "a separation below a limit set by the astrometric "
+                      "errors (and one-to-one assignment)", "c": "equal fluxes"},
+             answer="b", explain="The nearest neighbour always exists; only a maximum separation turns it into a "
+                                 "match (the build-it function)."),
+    Question("Each stamp is divided by its flux before it reaches the CNN. What does the CNN lose?",
+             choices={"a": "the source's shape", "b": "the source's brightness (S/N)", "c": "its position"},
+             answer="b", explain="Normalised stamps show shape, not brightness; the random forest still sees log_snr, "
+                                 "one reason it can beat the CNN here."),
+    Question("On bright simulated sources the CNN reaches 0.972 ± 0.008 and the concentration cut 0.991 ± 0.005. "
+             "The paired difference is -0.019 ± 0.009. What can you claim?",
+             choices={"a": "the CNN is better", "b": "the cut is better, at about 2 sigma", "c": "they are identical"},
+             answer="b", explain="-0.019 / 0.009 is about 2.1 sigma: marginal evidence that the simple cut wins on a "
+                                 "Gaussian-PSF simulation."),
+    Question("M67's proper motion is about 11 mas/yr. How far (arcsec) has it moved between the 1951 plate and 2016?",
+             answer=0.715, rtol=0.05, unit="arcsec",
+             feedback=[(715.0, "That is in mas; give arcsec.")],
+             explain="11 mas/yr x 65 yr = 715 mas = 0.7 arcsec, well under the DSS's 1.7 arcsec pixel."),
+])

@@ -1,14 +1,12 @@
-"""Star/galaxy separation: a small CNN on postage stamps and the classical baselines it must beat.
+"""Star/galaxy separation with a small CNN on postage stamps.
 
 * :class:`StarGalaxyCNN`: three 3x3 convolution blocks and a linear head on a
   (1, size, size) normalised stamp; one logit, ``sigmoid`` = P(galaxy). CNN star/galaxy
   classifiers on stamps follow Kim & Brunner (2017, MNRAS 464, 4463).
-* Baselines on the ``SourceCatalog`` measurements: a one-parameter concentration cut
-  (the classic ``r_1.5 / r_4`` aperture ratio, like SDSS's psf - model magnitude) and a
-  random forest on the shape features (as in e.g. Vasconcellos et al. 2011, AJ 141, 189).
-
-:func:`labelled_sample` turns a simulated field into detections with true labels and
-stamps, the input of all three.
+* :func:`train_cnn` (through :func:`coursekit.training.fit`), :func:`predict_proba`,
+  :func:`save` / :func:`load` (through :mod:`coursekit.checkpoint`).
+* :func:`labelled_sample` turns a simulated field into detections with true labels and
+  stamps, the input of the CNN and of the classical baselines (:mod:`coursekit.astro.baseline`).
 """
 
 from __future__ import annotations
@@ -21,12 +19,10 @@ from astropy import units as u
 from astropy.table import Table, vstack
 from torch import nn
 
+from coursekit.astro.baseline import add_log_snr
 from coursekit.astro.detect import Detection, cross_match, detect, table_coords
 from coursekit.astro.simulate import FieldSpec, SimulatedField, simulate_field
 from coursekit.astro.stamps import StampDataset, cutout_stamps
-
-#: SourceCatalog measurements used by the random-forest baseline.
-FEATURES = ("fwhm", "semimajor", "semiminor", "ellipticity", "concentration", "peak_to_flux", "gini", "log_snr")
 
 
 @dataclass
@@ -49,12 +45,6 @@ class LabelledSample:
 
     def subset(self, mask: np.ndarray) -> LabelledSample:
         return LabelledSample(self.table[mask], self.stamps[mask], self.background[mask])
-
-
-def add_log_snr(table: Table) -> Table:
-    """Add ``log_snr = log10(max(snr, 1e-3))`` in place and return the table."""
-    table["log_snr"] = np.log10(np.clip(np.nan_to_num(np.asarray(table["snr"], float), nan=1e-3), 1e-3, None))
-    return table
 
 
 def labelled_sample(field: SimulatedField, stamp_size: int = 21, *, detection: Detection | None = None,
@@ -143,10 +133,6 @@ def dihedral_augment(inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[
     return [x, *inputs[1:]], y
 
 
-def accuracy_from_logits(out: torch.Tensor, y: torch.Tensor) -> float:
-    return float(((out > 0).float() == y).float().mean())
-
-
 def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch_size: int = 128, lr: float = 3e-3,
               seed: int = 0, device=None, progress: bool | None = None, cpu_threads: int | None = 1):
     """Train :class:`StarGalaxyCNN` with :func:`coursekit.training.fit` (BCE loss, AdamW, cosine LR, dihedral
@@ -154,6 +140,7 @@ def train_cnn(train: StampDataset, val: StampDataset, *, epochs: int = 12, batch
     when it has any. ``cpu_threads``: torch intra-op threads while training on a CPU (restored afterwards);
     one is as fast for this ~15 k-parameter model and does not fight other processes for cores; ``None`` keeps
     torch's setting. Returns ``(model, history)``."""
+    from coursekit.metrics import accuracy_from_logits
     from coursekit.training import fit
 
     torch.manual_seed(seed)
@@ -179,39 +166,30 @@ def predict_proba(model: nn.Module, dataset: StampDataset, device=None) -> np.nd
     return predict(model, loader, device=dev, transform=torch.sigmoid).reshape(-1)
 
 
-def feature_matrix(table: Table, features: tuple[str, ...] = FEATURES) -> np.ndarray:
-    """(n, n_features) float array of the named columns, NaN replaced by the column median."""
-    if "log_snr" in features and "log_snr" not in table.colnames:
-        add_log_snr(table)
-    missing = [f for f in features if f not in table.colnames]
-    if missing:
-        raise KeyError(f"table lacks feature columns {missing}")
-    X = np.column_stack([np.asarray(table[f], float) for f in features])
-    med = np.nanmedian(X, axis=0)
-    return np.where(np.isfinite(X), X, med)
+def save(path, model: StarGalaxyCNN, *, stamp_size: int, features: tuple[str, ...] = (), feature_stats=None,
+         extra: dict | None = None):
+    """Write ``model`` with what is needed to use it (stamp size, catalogue features and their standardisation)
+    through :func:`coursekit.checkpoint.save_model` (topic ``"astro"``). Returns the path."""
+    from coursekit.checkpoint import save_model
+
+    stats = None if feature_stats is None else [np.asarray(a, float).tolist() for a in feature_stats]
+    config = {"n_features": model.n_features, "stamp_size": int(stamp_size), "features": list(features),
+              "feature_stats": stats}
+    return save_model(path, topic="astro", state_dict=model.state_dict(), config=config, extra=extra or {})
 
 
-def fit_concentration_cut(table: Table, labels: np.ndarray, column: str = "concentration") -> float:
-    """Threshold on ``column`` that best separates stars (above) from galaxies (below) on ``table``."""
-    c = np.nan_to_num(np.asarray(table[column], float), nan=0.0)
-    labels = np.asarray(labels).astype(bool)
-    grid = np.unique(np.quantile(c, np.linspace(0.01, 0.99, 199)))
-    acc = [np.mean((c < t) == labels) for t in grid]
-    return float(grid[int(np.argmax(acc))])
+def load(path) -> tuple[StarGalaxyCNN, dict]:
+    """Read a model written by :func:`save`; ``ModelFileError`` (one line) for a file of another topic, a
+    changed file or a pickle. Returns ``(model in eval mode, config)``."""
+    from coursekit.checkpoint import ModelFileError, load_model
 
-
-def random_forest_baseline(train: Table, test: Table, *, seed: int = 0, n_estimators: int = 200):
-    """Random forest on :data:`FEATURES`; returns ``(P(galaxy) on test, fitted forest)``."""
-    from sklearn.ensemble import RandomForestClassifier
-
-    rf = RandomForestClassifier(n_estimators=n_estimators, min_samples_leaf=2, random_state=seed, n_jobs=1)
-    rf.fit(feature_matrix(train), np.asarray(train["is_galaxy"], int))
-    return rf.predict_proba(feature_matrix(test))[:, 1], rf
-
-
-def accuracy_above(pred_galaxy: np.ndarray, is_galaxy: np.ndarray, mag: np.ndarray, mag_limit: float) -> float:
-    """Accuracy of boolean predictions on sources with ``mag <= mag_limit``."""
-    sel = np.asarray(mag, float) <= mag_limit
-    if not sel.any():
-        return float("nan")
-    return float(np.mean(np.asarray(pred_galaxy, bool)[sel] == np.asarray(is_galaxy, bool)[sel]))
+    ck = load_model(path, topic="astro")
+    config = dict(ck.config or {})
+    model = StarGalaxyCNN(n_features=int(config.get("n_features", 0)))
+    try:
+        model.load_state_dict(ck.state_dict)
+    except RuntimeError as exc:
+        raise ModelFileError(f"{path}: the weights do not fit a StarGalaxyCNN ({str(exc).splitlines()[0]}); "
+                             "save the model with coursekit.astro.model.save") from None
+    model.eval()
+    return model, config

@@ -105,7 +105,10 @@ def plot_stamps(stamps: np.ndarray, titles=None, *, ncols: int = 8, axes=None):
 def plot_accuracy_vs_mag(mag: np.ndarray, truth: np.ndarray, predictions: dict[str, np.ndarray], *,
                          bins: np.ndarray | None = None, mag_limit: float | None = None,
                          ax: Axes | None = None) -> Axes:
-    """Star/galaxy accuracy per magnitude bin for each named set of boolean predictions."""
+    """Star/galaxy accuracy per magnitude bin for each named set of boolean predictions, with binomial error bars
+    (:func:`coursekit.metrics.binomial_err`)."""
+    from coursekit.metrics import binomial_err
+
     ax = get_ax(ax)
     mag = np.asarray(mag, float)
     bins = np.arange(np.floor(mag.min()), np.ceil(mag.max()) + 0.51, 0.75) if bins is None else bins
@@ -113,8 +116,11 @@ def plot_accuracy_vs_mag(mag: np.ndarray, truth: np.ndarray, predictions: dict[s
     which = np.digitize(mag, bins) - 1
     for k, (name, pred) in enumerate(predictions.items()):
         correct = np.asarray(pred, bool) == np.asarray(truth, bool)
-        acc = [correct[which == i].mean() if np.any(which == i) else np.nan for i in range(len(centres))]
-        ax.plot(centres, acc, "o-", color=f"C{k}", label=name)
+        n = np.array([np.sum(which == i) for i in range(len(centres))])
+        hits = np.array([np.sum(correct[which == i]) for i in range(len(centres))])
+        acc = np.where(n > 0, hits / np.maximum(n, 1), np.nan)
+        err = [binomial_err(h, m) if m else np.nan for h, m in zip(hits, n)]
+        ax.errorbar(centres + 0.05 * (k - 1), acc, yerr=err, fmt="o-", color=f"C{k}", label=name, capsize=2)
     if mag_limit is not None:
         ax.axvline(mag_limit, color="0.4", ls="--", label="stated limit")
     ax.axhline(0.95, color="C3", ls=":", label="target 0.95")

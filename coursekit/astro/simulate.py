@@ -302,3 +302,95 @@ def simulate_field_file(path: str | os.PathLike | None = None, seed: int = 0, **
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_field(path, field, overwrite=True)
+
+
+# --------------------------------------------------------------------------- stand-ins of the real plates
+
+def _render_stars(shape: tuple[int, int], x: np.ndarray, y: np.ndarray, flux: np.ndarray, fwhm: float,
+                  sky: float, read_noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-integrated Gaussian stars on a flat sky, with Poisson and read noise: ``(data, noiseless)``."""
+    model = np.full(shape, float(sky))
+    half = int(math.ceil(4 * fwhm))
+    for xi, yi, fi in zip(x, y, flux):
+        st, x0, y0 = gaussian_psf_stamp(float(xi), float(yi), fwhm, half)
+        _add_stamp(model, fi * st / st.sum(), x0, y0)
+    data = rng.poisson(model).astype(np.float64) + rng.normal(0.0, read_noise, shape)
+    return data, model
+
+
+def simulate_cluster_plate(seed: int | None = 0, *, center=None, shape: tuple[int, int] = (512, 512),
+                           pixel_scale_arcsec: float = 1.7, n_members: int = 220, n_field: int = 330,
+                           core_radius_arcmin: float = 2.5, psf_fwhm: float = 2.5, sky: float = 100.0,
+                           read_noise: float = 5.0, zeropoint: float = 27.0,
+                           mag_range: tuple[float, float] = (12.0, 18.0)) -> SimulatedField:
+    """A plate of an open cluster among field stars: the stand-in of the DSS M67 plate.
+
+    Field stars are uniform; members follow a Plummer (1911) surface density
+    ``Sigma(R) ~ (1 + R^2 / a^2)^-2`` with ``a = core_radius_arcmin`` about ``center`` (default M67's catalogued
+    centre; the stand-in's cluster sits there, so the density peak should be found within ~1 arcmin of it).
+    Magnitudes uniform in ``mag_range``; stars are Gaussian PSFs of ``psf_fwhm`` pixels; TAN WCS at
+    ``pixel_scale_arcsec``. ``truth`` has ``x, y, ra, dec, flux, mag, member``.
+    """
+    from astropy.coordinates import SkyCoord
+
+    center = SkyCoord(132.825 * u.deg, 11.80 * u.deg, frame="fk5") if center is None else center
+    rng = np.random.default_rng(seed)
+    ny, nx = shape
+    icrs = center.icrs
+    wcs = make_tan_wcs(shape, float(icrs.ra.deg), float(icrs.dec.deg), pixel_scale_arcsec)
+    a_pix = core_radius_arcmin * 60.0 / pixel_scale_arcsec
+    # Plummer radii by inverting the cumulative 1 - 1 / (1 + R^2/a^2); keep those that land on the plate
+    r = a_pix * np.sqrt(1.0 / (1.0 - rng.uniform(0, 0.97, 4 * n_members)) - 1.0)
+    phi = rng.uniform(0, 2 * np.pi, r.size)
+    xm, ym = (nx - 1) / 2 + r * np.cos(phi), (ny - 1) / 2 + r * np.sin(phi)
+    on = (xm > 3) & (xm < nx - 4) & (ym > 3) & (ym < ny - 4)
+    xm, ym = xm[on][:n_members], ym[on][:n_members]
+    xf, yf = rng.uniform(3, nx - 4, n_field), rng.uniform(3, ny - 4, n_field)
+    x, y = np.concatenate([xm, xf]), np.concatenate([ym, yf])
+    member = np.concatenate([np.ones(len(xm), bool), np.zeros(n_field, bool)])
+    mag = rng.uniform(*mag_range, len(x))
+    flux = 10 ** (-0.4 * (mag - zeropoint))
+    data, model = _render_stars(shape, x, y, flux, psf_fwhm, sky, read_noise, rng)
+    sky_pos = wcs.pixel_to_world(x, y)
+    t = Table({"x": x * u.pix, "y": y * u.pix, "ra": sky_pos.ra.deg * u.deg, "dec": sky_pos.dec.deg * u.deg,
+               "flux": flux * u.ct, "mag": mag * u.mag, "member": member})
+    spec = FieldSpec(shape=shape, ra_deg=float(icrs.ra.deg), dec_deg=float(icrs.dec.deg),
+                     pixel_scale_arcsec=pixel_scale_arcsec, psf_fwhm=psf_fwhm, sky=sky, read_noise=read_noise,
+                     zeropoint=zeropoint, n_stars=len(x), n_galaxies=0)
+    return SimulatedField(data=data, noiseless=model, wcs=wcs, truth=t, spec=spec, seed=seed)
+
+
+def make_car_galactic_wcs(shape: tuple[int, int], l_deg: float, b_deg: float, pixel_scale_arcsec: float) -> WCS:
+    """A plate-carree (CAR) Galactic WCS centred on ``(l_deg, b_deg)``, as the GLIMPSE mosaics use."""
+    ny, nx = shape
+    w = WCS(naxis=2)
+    w.wcs.ctype = ["GLON-CAR", "GLAT-CAR"]
+    w.wcs.cunit = ["deg", "deg"]
+    w.wcs.crval = [l_deg, 0.0]
+    s = pixel_scale_arcsec / 3600.0
+    w.wcs.crpix = [(nx + 1) / 2, (ny + 1) / 2 - b_deg / s]  # CAR's reference latitude must be 0
+    w.wcs.cdelt = [-s, s]
+    w.wcs.set()
+    return w
+
+
+def simulate_galactic_field(seed: int | None = 0, *, shape: tuple[int, int] = (256, 512), l_deg: float = 18.0,
+                            b_deg: float = 0.0, pixel_scale_arcsec: float = 1.2, n_stars: int = 400,
+                            psf_fwhm: float = 2.0) -> SimulatedField:
+    """A crowded Galactic-plane star field on a ``GLON-CAR`` WCS: the stand-in of the GLIMPSE cut-out.
+
+    Pixel values mimic surface brightness (a diffuse background of a few MJy/sr plus point sources); only the WCS
+    and the source positions matter to the notebook.
+    """
+    rng = np.random.default_rng(seed)
+    ny, nx = shape
+    wcs = make_car_galactic_wcs(shape, l_deg, b_deg, pixel_scale_arcsec)
+    x, y = rng.uniform(3, nx - 4, n_stars), rng.uniform(3, ny - 4, n_stars)
+    flux = 10 ** rng.uniform(1.0, 3.0, n_stars)
+    data, model = _render_stars(shape, x, y, flux, psf_fwhm, 5.0, 0.5, rng)
+    data = 0.1 * data
+    sky = wcs.pixel_to_world(x, y)
+    t = Table({"x": x * u.pix, "y": y * u.pix, "l": sky.l.deg * u.deg, "b": sky.b.deg * u.deg})
+    spec = FieldSpec(shape=shape, pixel_scale_arcsec=pixel_scale_arcsec, psf_fwhm=psf_fwhm, n_stars=n_stars,
+                     n_galaxies=0, border=3)
+    return SimulatedField(data=data, noiseless=0.1 * model, wcs=wcs, truth=t, spec=spec, seed=seed)

@@ -83,6 +83,29 @@ def cutout_stamps(data: np.ndarray, x: Sequence[float], y: Sequence[float], size
     return stamps, edge, offsets
 
 
+def stamp_tensor(data: np.ndarray, wcs, position, size: int):
+    """The WCS-aware cut-out -> tensor step: a (1, size, size) float32 torch tensor of the source at ``position``.
+
+    1. ``Cutout2D(data, position, size, wcs=wcs, mode="partial", fill_value=nan)``: ``position`` is a
+       ``SkyCoord``, placed on the pixels by the WCS; off-image pixels are NaN.
+    2. Subtract the local sky: the median of the finite pixels of the stamp's outer ring, 2 pixels wide.
+    3. Divide by the flux: the sum of the finite background-subtracted pixels (a noise-free source gives the
+       same tensor at any brightness).
+    4. NaN -> 0, add the channel axis.
+    """
+    import torch
+    from astropy.nddata import Cutout2D
+
+    cut = Cutout2D(np.asarray(data, float), position, size, wcs=wcs, mode="partial", fill_value=np.nan)
+    stamp = cut.data
+    ring = np.ones(stamp.shape, bool)
+    ring[2:-2, 2:-2] = False
+    sub = stamp - np.nanmedian(stamp[ring])
+    with np.errstate(invalid="ignore"):
+        x = np.nan_to_num(sub / np.nansum(sub), nan=0.0)
+    return torch.tensor(x[None], dtype=torch.float32)
+
+
 def ring_background(stamps: np.ndarray, width: int = 2) -> np.ndarray:
     """Sigma-clipped median of each stamp's outer ring of ``width`` pixels: (n,) local backgrounds."""
     from astropy.stats import sigma_clipped_stats

@@ -1,26 +1,28 @@
-"""Read a 2-D FITS image together with its celestial WCS.
+"""The topic's images: the real plates through ``coursekit.data.resolve``, and any FITS image with a celestial WCS.
 
-I/O only: :func:`read_image` opens the file, picks the image HDU, checks that
-its header holds a usable celestial WCS (``RA---TAN``/``DEC--TAN``,
-``GLON-CAR``/``GLAT-CAR``, ...) and returns the pixels, the header and the
-:class:`astropy.wcs.WCS`. A missing file, a file without image data, or an
-image without a celestial WCS raise exceptions that name the problem and the
-fix, instead of handing back a WCS that silently maps every pixel to (0, 0).
+* :func:`load_dss_m67` and :func:`load_spitzer_glimpse` resolve the manifest's data sets (the real sample when it
+  is in the cache or can be downloaded; otherwise the stand-in, said in one printed line) and return a
+  :class:`Plate`, an astropy ``CCDData`` with its celestial WCS, from every tier alike.
+* :func:`read_image` reads a user's FITS file: it picks the image HDU, checks that its header holds a usable
+  celestial WCS (``RA---TAN``/``DEC--TAN``, ``GLON-CAR``/``GLAT-CAR``, ...) and refuses, naming the file and the
+  fix, a file without image data or an image without a celestial WCS, instead of handing back a WCS that
+  silently maps every pixel to (0, 0).
 
-Pixel convention: NumPy order ``data[y, x]``, 0-based (astropy's
-``pixel_to_world``/``world_to_pixel`` convention, not FITS's 1-based one).
+Pixel convention: NumPy order ``data[y, x]``, 0-based (astropy's ``pixel_to_world``/``world_to_pixel``
+convention, not FITS's 1-based one).
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import SkyCoord
 from astropy.io import fits
+from astropy.nddata import CCDData
 from astropy.wcs import WCS, FITSFixedWarning
 
 
@@ -32,26 +34,31 @@ class WCSError(ValueError):
     """The image has no usable celestial WCS."""
 
 
-@dataclass
-class FitsImage:
-    """A 2-D image with its header and celestial WCS.
+#: Catalogued centres (J2000) of the objects the notebook and ``astro locate`` know offline.
+#: M67 = NGC 2682: 08h51m18s +11d48m (Cantat-Gaudin et al. 2018, A&A 618, A93, rounded).
+KNOWN_OBJECTS = {"m67": SkyCoord(132.825 * u.deg, 11.80 * u.deg, frame="fk5"),
+                 "ngc2682": SkyCoord(132.825 * u.deg, 11.80 * u.deg, frame="fk5")}
+M67_CENTER = KNOWN_OBJECTS["m67"]
 
-    ``data``: (ny, nx) float array (NaN where the file has blanks); ``header``: the HDU's header;
-    ``wcs``: the 2-D celestial WCS; ``unit``: from ``BUNIT`` (dimensionless if absent or unknown);
-    ``path`` and ``hdu`` say where it came from; ``fixes`` lists astropy's header repairs.
+
+class Plate(CCDData):
+    """A 2-D image with its celestial WCS: an astropy :class:`~astropy.nddata.CCDData` (``data`` (ny, nx) float,
+    NaN where the file has blanks; ``wcs``; ``unit`` from ``BUNIT``, dimensionless if absent or unknown;
+    ``meta``/``header``) plus where it came from: ``path``, ``hdu``, ``fixes`` (astropy's header repairs),
+    ``tier`` (``"sample"``/``"full"``/``"stand-in"``/``"file"``) and ``message`` (the data line of ``resolve``).
+    ``truth`` holds the injected catalogue of a simulated stand-in (``None`` for a real plate).
     """
 
-    data: np.ndarray
-    header: fits.Header
-    wcs: WCS
-    unit: u.UnitBase = u.dimensionless_unscaled
     path: Path | None = None
     hdu: int = 0
-    fixes: list[str] = field(default_factory=list)
+    fixes: tuple[str, ...] = ()
+    tier: str = "file"
+    message: str = ""
+    truth = None
 
     @property
-    def shape(self) -> tuple[int, int]:
-        return self.data.shape  # type: ignore[return-value]
+    def is_real(self) -> bool:
+        return self.tier != "stand-in"
 
     @property
     def pixel_scale(self) -> u.Quantity:
@@ -84,14 +91,29 @@ class FitsImage:
             return None
         return t if t.jyear < 1960 else Time(t.tt.value, format=t.format, scale="utc")
 
-    def center(self):
-        """Sky coordinate (:class:`~astropy.coordinates.SkyCoord`) of the image centre."""
+    def center(self) -> SkyCoord:
+        """Sky coordinate of the image centre."""
         ny, nx = self.shape
         return self.wcs.pixel_to_world((nx - 1) / 2, (ny - 1) / 2)
 
     def footprint(self) -> np.ndarray:
         """(4, 2) sky corners (deg) of the image in the WCS's frame."""
         return self.wcs.calc_footprint()
+
+    def contains(self, coord: SkyCoord) -> bool:
+        """Whether ``coord`` falls on the image."""
+        x, y = self.wcs.world_to_pixel(coord)
+        ny, nx = self.shape
+        return bool(np.isfinite(x) and np.isfinite(y) and -0.5 <= x < nx - 0.5 and -0.5 <= y < ny - 0.5)
+
+
+def _plate(data: np.ndarray, wcs: WCS, unit, *, header=None, path=None, hdu=0, fixes=(), tier="file",
+           message="", truth=None) -> Plate:
+    meta = {} if header is None else header
+    plate = Plate(np.asarray(data, float), wcs=wcs, unit=unit, meta=meta)
+    plate.path, plate.hdu, plate.fixes, plate.tier, plate.message = path, hdu, tuple(fixes), tier, message
+    plate.truth = truth
+    return plate
 
 
 def pixel_scale(wcs: WCS) -> u.Quantity:
@@ -143,7 +165,7 @@ def _first_image_hdu(hdul: fits.HDUList, source: str) -> int:
     raise FitsImageError(f"{source} holds no image HDU with 2-D data (found {[type(h).__name__ for h in hdul]})")
 
 
-def read_image(path: str | os.PathLike, hdu: int | str | None = None, *, dtype=np.float64) -> FitsImage:
+def read_image(path: str | os.PathLike, hdu: int | str | None = None, *, dtype=np.float64) -> Plate:
     """Read a 2-D image and its celestial WCS from a FITS file.
 
     Parameters
@@ -168,6 +190,8 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None, *, dtype=n
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"FITS file not found: {path}")
+    if not path.is_file():
+        raise FitsImageError(f"{path} is not a file: give a FITS image")
     try:
         hdul = fits.open(path, memmap=False)
     except OSError as exc:
@@ -199,7 +223,7 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None, *, dtype=n
                 unit = u.dimensionless_unscaled
         except (ValueError, TypeError):
             unit = u.dimensionless_unscaled
-    return FitsImage(data=data, header=header, wcs=wcs, unit=unit, path=path, hdu=index, fixes=fixes)
+    return _plate(data, wcs, unit, header=header, path=path, hdu=index, fixes=fixes)
 
 
 def write_image(path: str | os.PathLike, data: np.ndarray, wcs: WCS, *, unit: str | u.UnitBase | None = None,
@@ -216,3 +240,56 @@ def write_image(path: str | os.PathLike, data: np.ndarray, wcs: WCS, *, unit: st
     path = Path(path)
     fits.PrimaryHDU(data=data.astype(np.float32), header=header).writeto(path, overwrite=overwrite)
     return path
+
+
+# --------------------------------------------------------------------------- the manifest's plates
+
+def load_dss_m67(mode: str | None = None, *, verbose: bool = True) -> Plate:
+    """The DSS (POSS-I) plate of M67 (data set ``dss_m67_image``): 1059 x 1059 pixels of 1.7 arcsec, TAN WCS,
+    photographic densities (dimensionless). Stand-in: :func:`coursekit.astro.simulate.simulate_cluster_plate`,
+    a simulated plate of a cluster at M67's catalogued position among field stars."""
+    from coursekit.astro.simulate import simulate_cluster_plate
+    from coursekit.data import resolve
+
+    r = resolve("dss_m67_image", mode=mode, verbose=verbose)
+    if r.is_real:
+        plate = read_image(r.paths[0])
+        plate.tier, plate.message = r.tier, r.message
+        return plate
+    sim = simulate_cluster_plate(seed=67, center=M67_CENTER)
+    return _plate(sim.data, sim.wcs, u.dimensionless_unscaled, tier="stand-in", message=r.message, truth=sim.truth)
+
+
+def load_spitzer_glimpse(mode: str | None = None, *, verbose: bool = True) -> Plate:
+    """The Spitzer/IRAC 4.5 micron GLIMPSE cut-out near l = 18 deg (data set ``spitzer_glimpse_image``): Galactic
+    ``GLON-CAR``/``GLAT-CAR`` WCS, MJy/sr. Stand-in: a simulated star field on the same kind of WCS."""
+    from coursekit.astro.simulate import simulate_galactic_field
+    from coursekit.data import resolve
+
+    r = resolve("spitzer_glimpse_image", mode=mode, verbose=verbose)
+    if r.is_real:
+        plate = read_image(r.paths[0])
+        plate.tier, plate.message = r.tier, r.message
+        return plate
+    sim = simulate_galactic_field(seed=18)
+    return _plate(sim.data, sim.wcs, u.MJy / u.sr, tier="stand-in", message=r.message, truth=sim.truth)
+
+
+def object_position(name: str, *, online: bool = True) -> SkyCoord:
+    """Catalogued position of ``name``: :data:`KNOWN_OBJECTS` offline, else Sesame (``SkyCoord.from_name``).
+
+    Raises ``LookupError`` naming the object and the offline alternative (``--ra``/``--dec``) when it cannot be
+    resolved.
+    """
+    key = "".join(str(name).lower().split())
+    if key in KNOWN_OBJECTS:
+        return KNOWN_OBJECTS[key]
+    if not online:
+        raise LookupError(f"{name!r} is not known offline (known: M67); give its position with --ra and --dec")
+    from astropy.coordinates.name_resolve import NameResolveError
+
+    try:
+        return SkyCoord.from_name(name)
+    except (NameResolveError, OSError) as exc:
+        raise LookupError(f"cannot resolve {name!r} ({str(exc).splitlines()[0][:120]}); give its position with "
+                          "--ra and --dec (degrees)") from None

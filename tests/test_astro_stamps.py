@@ -1,4 +1,4 @@
-"""Tests of coursekit.astro stamps, the Table -> Dataset step and the star/galaxy models."""
+"""Tests of coursekit.astro.stamps: WCS-aware cut-outs, the normalisation and the torch Dataset."""
 
 from __future__ import annotations
 
@@ -7,19 +7,16 @@ import pytest
 import torch
 from astropy.table import Table
 
-from coursekit.astro.model import (
-    FEATURES,
-    StarGalaxyCNN,
-    accuracy_above,
-    dihedral_augment,
-    feature_matrix,
-    fit_concentration_cut,
-    labelled_sample,
-    predict_proba,
-    random_forest_baseline,
+from coursekit.astro.model import StarGalaxyCNN, dihedral_augment, predict_proba
+from coursekit.astro.simulate import gaussian_psf_stamp, make_tan_wcs
+from coursekit.astro.stamps import (
+    StampDataset,
+    cutout_stamps,
+    normalise_stamps,
+    ring_background,
+    stamp_tensor,
+    table_to_dataset,
 )
-from coursekit.astro.simulate import gaussian_psf_stamp, simulate_field
-from coursekit.astro.stamps import StampDataset, cutout_stamps, normalise_stamps, ring_background, table_to_dataset
 
 
 def _gauss_image(shape=(40, 50), x=20.0, y=15.0, flux=1000.0, sky=10.0):
@@ -28,8 +25,6 @@ def _gauss_image(shape=(40, 50), x=20.0, y=15.0, flux=1000.0, sky=10.0):
     img[y0 : y0 + st.shape[0], x0 : x0 + st.shape[1]] += flux * st
     return img
 
-
-# --------------------------------------------------------------------------- cutouts
 
 def test_cutout_centre_and_offsets():
     img = np.arange(30 * 40, dtype=float).reshape(30, 40)
@@ -62,8 +57,6 @@ def test_cutout_bad_input():
     with pytest.raises(ValueError, match="non-finite"):
         cutout_stamps(img, [np.nan], [1], 5)
 
-
-# --------------------------------------------------------------------------- normalisation and dataset
 
 def test_normalisation_is_brightness_and_sky_independent():
     a = _gauss_image(flux=500.0, sky=10.0)
@@ -142,85 +135,15 @@ def test_dataset_with_catalogue_features():
     (xa, fa), _ = dihedral_augment([xb, fb], torch.zeros(3))
     assert torch.equal(fa, fb)
 
+def test_stamp_tensor_is_wcs_aware_and_brightness_free():
+    wcs = make_tan_wcs((40, 50), 150.0, 2.0, 0.4)
+    pos = wcs.pixel_to_world(20.0, 15.0)
+    a = stamp_tensor(_gauss_image(flux=1000.0, sky=10.0), wcs, pos, 11)
+    b = stamp_tensor(_gauss_image(flux=5000.0, sky=30.0), wcs, pos, 11)
+    assert a.shape == (1, 11, 11) and a.dtype == torch.float32
+    assert float(a.sum()) == pytest.approx(1.0, abs=1e-5)
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
+    assert int(a[0].argmax()) == 5 * 11 + 5       # the source is at the centre
+    edge = stamp_tensor(_gauss_image(), wcs, wcs.pixel_to_world(1.0, 15.0), 11)
+    assert torch.isfinite(edge).all() and int((edge[0, :, :4] == 0).all())   # off-image pixels are 0
 
-# --------------------------------------------------------------------------- models
-
-def test_cnn_shapes_and_bad_input():
-    m = StarGalaxyCNN()
-    out = m(torch.zeros(5, 1, 21, 21))
-    assert out.shape == (5,)
-    with pytest.raises(ValueError, match="batch, 1, size, size"):
-        m(torch.zeros(5, 21, 21))
-    assert sum(p.numel() for p in m.parameters()) < 30_000
-
-
-def test_dihedral_augment_keeps_content():
-    x = torch.arange(2 * 9, dtype=torch.float32).reshape(2, 1, 3, 3)
-    (xa,), y = dihedral_augment([x], torch.tensor([0.0, 1.0]))
-    assert xa.shape == x.shape and torch.equal(torch.sort(xa.flatten(1)).values, torch.sort(x.flatten(1)).values)
-
-
-def test_cnn_overfits_small_sample(rng):
-    """The loss must fall when fitting 64 stamps of point sources vs. wide blobs."""
-    from coursekit.training import fit
-
-    yy, xx = np.mgrid[:15, :15] - 7
-    n = 64
-    lab = np.arange(n) % 2
-    width = np.where(lab == 1, 3.0, 1.2)
-    stamps = np.exp(-(xx**2 + yy**2)[None] / (2 * width[:, None, None] ** 2)) + rng.normal(0, 0.02, (n, 15, 15))
-    ds = StampDataset(stamps, Table({"is_galaxy": lab}), background=0.0)
-    loader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
-    model = StarGalaxyCNN()
-    hist = fit(model, loader, None, loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=12, lr=5e-3, device="cpu",
-               progress=False)
-    assert hist.train_loss[-1] < 0.3 * hist.train_loss[0]
-    p = predict_proba(model, ds)
-    assert p.shape == (n,) and np.mean((p > 0.5) == lab) >= 0.95
-
-
-def test_labelled_sample_and_baselines():
-    f = simulate_field(seed=21, shape=(256, 256), n_stars=40, n_galaxies=40)
-    s = labelled_sample(f, stamp_size=15)
-    t = s.table
-    assert len(t) >= 55 and s.stamps.shape == (len(t), 15, 15) and s.background.shape == s.stamps.shape
-    assert set(np.unique(t["is_galaxy"])) == {0, 1}
-    for col in FEATURES + ("mag_true", "truth_id", "edge"):
-        assert col in t.colnames
-    X = feature_matrix(t)
-    assert X.shape == (len(t), len(FEATURES)) and np.isfinite(X).all()
-    ds = s.dataset()
-    assert len(ds) == len(t) and ds[0][0].shape == (1, 15, 15)
-    # a concentration cut separates bright stars from galaxies on this field
-    thr = fit_concentration_cut(t, t["is_galaxy"])
-    acc = accuracy_above(np.asarray(t["concentration"]) < thr, t["is_galaxy"], t["mag_true"], 20.0)
-    assert acc >= 0.9
-    p, _ = random_forest_baseline(t, t, n_estimators=20)
-    assert p.shape == (len(t),) and accuracy_above(p > 0.5, t["is_galaxy"], t["mag_true"], 99) > 0.95
-
-
-def test_accuracy_above_hand_computed():
-    pred = np.array([1, 0, 1, 1], bool)
-    truth = np.array([1, 0, 0, 0])
-    mag = np.array([18.0, 19.0, 20.0, 23.0])
-    assert accuracy_above(pred, truth, mag, 20.0) == pytest.approx(2 / 3)
-    assert np.isnan(accuracy_above(pred, truth, mag, 10.0))
-    t = Table({"concentration": [0.9, 0.8, 0.3, 0.2]})
-    assert 0.3 <= fit_concentration_cut(t, [0, 0, 1, 1]) <= 0.8
-
-
-def test_star_galaxy_experiment_plumbing():
-    from coursekit.astro import AstroConfig
-    from coursekit.astro.pipeline import star_galaxy_experiment
-    from coursekit.astro.simulate import FieldSpec
-
-    cfg = AstroConfig(field_shape=(160, 160), n_stars=20, n_galaxies=20, n_train_fields=2, stamp_size=15, epochs=2,
-                      batch_size=32)
-    spec = FieldSpec(shape=(160, 160), n_stars=20, n_galaxies=20)
-    res = star_galaxy_experiment(cfg, spec=spec, test_seed=7, progress=False)
-    m = res.metrics
-    assert res.history.epochs == 2 and m["n_train"] > 40 and m["n_test"] > 20
-    assert res.p_cnn.shape == (m["n_test"],) and np.all((res.p_cnn >= 0) & (res.p_cnn <= 1))
-    for k in ("acc_cnn", "acc_rf", "acc_concentration"):
-        assert 0.0 <= m[k] <= 1.0
-    assert m["acc_rf"] > 0.8  # bright sources on a clean simulation are easy for the forest
