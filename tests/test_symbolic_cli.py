@@ -121,3 +121,19 @@ def test_cli_pysr_without_julia_is_a_clear_error(table, capsys, monkeypatch):
     assert main(["symbolic", "fit", str(table), "--target", "y", "--features", "x", "--engine", "pysr"]) != 0
     err = capsys.readouterr().err
     assert "engine 'pysr' is not available" in err and "Traceback" not in err
+
+
+def test_cli_defaults_find_kepler_power_law(tmp_path, capsys):
+    """Round one's defaults (+ - * /, no power operator) selected a 20-node rational function here."""
+    from coursekit.symbolic.cli import DEFAULT_OPERATORS
+
+    assert "^" in DEFAULT_OPERATORS.split(",")
+    rng = np.random.default_rng(424242)
+    a = rng.uniform(0.3, 40, 200)
+    T = a**1.5 * (1 + 0.01 * rng.normal(size=a.size))
+    f = tmp_path / "kepler.csv"
+    f.write_text("a,T\n" + "".join(f"{x},{y}\n" for x, y in zip(a, T)))
+    assert main(["symbolic", "fit", str(f), "--target", "T", "--engine", "operon", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["power_law"]["exponents"]["a"] == pytest.approx(1.5, abs=0.01)
+    assert out["front"][out["selected"]]["complexity"] <= 5

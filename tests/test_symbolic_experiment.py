@@ -120,3 +120,24 @@ def test_sweep_ablation_and_run_at_tiny_sizes(monkeypatch):
     import json
 
     json.dumps(d, allow_nan=False)
+
+
+def test_a_power_law_only_where_the_formula_is_one_over_the_data():
+    import pandas as pd
+    import sympy
+
+    from coursekit.symbolic.model import SymbolicFit
+
+    a_sym = sympy.Symbol("a", positive=True)
+
+    def fit_of(expr):
+        return SymbolicFit(front=pd.DataFrame({"complexity": [5], "loss": [1.0], "score": [0.0], "expression": [expr],
+                                               "equation": [str(expr)]}), best_index=0, symbols=(a_sym,),
+                           feature_names=("a",), target_name="T", engine="operon", engine_reason="", selection="best",
+                           wall_s=0.0)
+
+    a = np.geomspace(0.2, 40, 50)
+    assert X._pure_power_law_over(fit_of(sympy.Float(0.98) * a_sym ** sympy.Float(1.51)), a)
+    # invisible on 0.1-10, but 11 yr at a = 40 AU: not a power law over these orbits
+    bent = sympy.Float(0.98) * a_sym ** sympy.Float(1.51) - sympy.Float(2e-27) * a_sym ** sympy.Float(17.3)
+    assert not X._pure_power_law_over(fit_of(bent), a)
