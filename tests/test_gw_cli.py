@@ -104,3 +104,18 @@ def test_scan_clear_errors(model_path, tmp_path, rng, capsys):
 def test_scan_event_needs_full_mode_for_other_events(model_path, capsys):
     assert main(["gw", "scan", "--model", str(model_path), "--event", "GW151226"]) == 1
     assert "full mode only" in capsys.readouterr().err
+
+
+def test_run_verb_reports_strict_json(monkeypatch, capsys):
+    """`gw run` calls the experiment's steps in order and prints a strict-JSON report with error bars."""
+    tiny = Config(n_train_waveforms=3, n_test_waveforms=2, n_template_candidates=3, max_templates=2,
+                  batches_per_epoch=2, batch_size=8, epochs=1, n_val=16, n_noise_eval=1000, n_signal_eval=20,
+                  background_s=20.0, n_slides=2, n_glitch_windows=10)
+    monkeypatch.setattr(gcfg, "sized", lambda reduced, full, mode=None: tiny)
+    assert main(["gw", "run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["topic"] == "gw" and report["tiers"]["gw150914_strain"] in ("sample", "stand-in")
+    assert list(report["timings"])[:4] == ["data", "simulate", "train", "compare"]
+    comp = report["comparisons"][0]
+    assert comp["ml"] == "CNN" and comp["baseline"] == "matched filter" and comp["difference"]["err"] > 0
+    assert any("glitches" in k for k in report["metrics"]) and any("false alarms per day" in k for k in report["metrics"])
