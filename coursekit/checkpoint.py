@@ -185,6 +185,11 @@ def load_model(path: str | os.PathLike, *, topic: str, map_location: Any = "cpu"
         raise _refuse(path, "no such model file", f"check the path or {retrain}")
     if path.is_dir():
         raise _refuse(path, "is a folder, not a model file", f"name the .pt file inside it or {retrain}")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    # torch.save writes a zip archive (PK..); an old-style pickle starts with its protocol byte \x80
+    if head and not head.startswith(b"PK") and head[:1] != b"\x80":
+        raise _refuse(path, "is not a model file at all (not a torch archive: a table, an image?)", retrain)
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

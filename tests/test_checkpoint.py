@@ -156,3 +156,10 @@ def test_damaged_files_either_refuse_or_load_unchanged(tmp_path):
         assert ck.config == ref.config and set(ck.state_dict) == set(ref.state_dict)
         assert all(torch.equal(ck.state_dict[k], v) for k, v in ref.state_dict.items())
     assert refused >= 40  # most damage is caught; the rest hit bytes torch never reads (zip padding, ids)
+
+
+def test_a_table_given_as_model_file_is_named_as_such(tmp_path):
+    path = tmp_path / "photometry.csv"
+    path.write_text("u,g,r,i,z\n19.1,18.2,17.6,17.3,17.1\n")
+    with pytest.raises(ModelFileError, match="not a model file at all"):
+        load_model(path, topic="photoz")
