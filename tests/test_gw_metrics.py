@@ -22,7 +22,7 @@ def test_threshold_at_fap_hand_computed():
     noise = np.arange(1000.0)  # scores 0..999
     assert threshold_at_fap(noise, 1e-3) == 999.0  # nothing strictly above the largest
     assert threshold_at_fap(noise, 1e-2) == 990.0  # 9 of 1000 above
-    with pytest.raises(ValueError, match="at least 10000 noise windows"):
+    with pytest.raises(ValueError, match="at least 10000 background scores"):
         threshold_at_fap(noise, 1e-4)
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
         threshold_at_fap(noise, 0.0)
@@ -118,7 +118,8 @@ def test_clustered_false_alarms_hand_computed():
     s[[12]] = 6.0  # a second, 2 s later
     s[[14]] = 4.0  # 0.5 s after it: the same cluster (1 s)
     assert clustered_false_alarms(t, s, 3.0, cluster=1.0) == 2
-    assert clustered_false_alarms(t, s, 3.0, cluster=0.1) == 3
+    assert clustered_false_alarms(t, s, 3.0, cluster=0.1) == 3  # consecutive windows stay one run
+    assert clustered_false_alarms(t, s, 4.5, cluster=0.1) == 2
     assert clustered_false_alarms(t, s, 10.0) == 0
     r = false_alarm_rate(2, 86400.0 / 4)
     assert r.value == pytest.approx(8.0) and r.err == pytest.approx(4 * np.sqrt(2)) and r.unit == "per day"

@@ -89,7 +89,8 @@ def clustered_false_alarms(times: np.ndarray, scores: np.ndarray, threshold: flo
     t = np.sort(times[scores > threshold])
     if t.size == 0:
         return 0
-    return int(1 + np.sum(np.diff(t) > cluster))
+    step = float(np.min(np.diff(np.unique(times)))) if np.unique(times).size > 1 else 0.0
+    return int(1 + np.sum(np.diff(t) > max(cluster, 1.001 * step)))  # consecutive windows are one run
 
 
 def false_alarm_rate(n_triggers: int, livetime_s: float, per: str = "day") -> Measurement:
