@@ -113,7 +113,7 @@ def test_notebook_structure(path: Path):
     # 3. mode and device printed at the top
     assert "print_header(" in _src(cells[2]), f"{path.name}: third cell must call coursekit.print_header"
     markdown = "\n".join(_src(c) for c in cells if c["cell_type"] == "markdown")
-    assert "## Where it breaks" in markdown, f"{path.name}: no 'Where it breaks' section"
+    assert re.search(r"^## (\d+\.\s*)?Where it breaks", markdown, re.M), f"{path.name}: no 'Where it breaks' section"
     assert "## References" in markdown or "## Quiz" in markdown or "## Exercises" in markdown, (
         f"{path.name}: no Exercises, Quiz or References section"
     )
