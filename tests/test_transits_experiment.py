@@ -138,13 +138,15 @@ def test_search_recovers_kepler90_planets(real_sample):
 
 
 @pytest.mark.slow
-def test_run_report_is_strict_json(monkeypatch, tmp_path, no_network):
-    """`transits run` on tiny sizes: a Report whose JSON has no NaN, with both comparisons and the tiers."""
+def test_run_report_is_strict_json(monkeypatch, tmp_path, no_network, capsys):
+    """`transits run` on tiny sizes: a Report whose JSON has no NaN, with both comparisons and the tiers, and
+    nothing else on stdout (the data tier lines would break `--json`)."""
     import coursekit.transits.experiment as ex
 
     monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path / "empty"))
     monkeypatch.setenv("COURSEKIT_OFFLINE", "1")
     report = ex.run("reduced", config=TINY.with_(kepler90_signals=1))
+    assert capsys.readouterr().out == ""
     d = report.to_dict()
     text = json.dumps(d, allow_nan=False)
     assert "NaN" not in text and d["topic"] == "transits"

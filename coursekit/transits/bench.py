@@ -122,7 +122,7 @@ def kepler90() -> dict[str, Any]:
     """Search Kepler-90 (the real sample when available), match known planets, score them with the CNN."""
     from coursekit.transits.experiment import load_real_data, search_kepler90
 
-    data = load_real_data()
+    data = load_real_data(verbose=False)  # `bench --json` prints JSON only
     config = bench_config()
     k90 = search_kepler90(data, n_signals=max(config.kepler90_signals, 3), model=_trained()["dual"].model,
                           config=config)

@@ -331,16 +331,17 @@ def write_kepler_lightcurve(
 
 # --------------------------------------------------------------------------- the manifest's data sets
 
-def load_kepler90(mode: str | None = None, *, seed: int = 0) -> lk.LightCurve:
+def load_kepler90(mode: str | None = None, *, seed: int = 0, verbose: bool = True) -> lk.LightCurve:
     """Kepler-90's Q3-Q5 light curve as a ``lightkurve.LightCurve``, whichever tier ``resolve`` gives.
 
     Real files (sample or full tier): read and stitched with :func:`read_kepler_lightcurves`. Stand-in (offline,
     nothing cached): :func:`coursekit.transits.simulate.simulate_kepler90_like`. Either way ``meta["TIER"]``,
     ``meta["DATA_MESSAGE"]`` (the line to print) and ``meta["FILES_READ"]`` (paths) say what was used.
+    ``verbose``: print the tier line (off for ``--json`` output, which must hold JSON only).
     """
     from coursekit.data import resolve
 
-    r = resolve("kepler90_lightcurves", mode=mode)
+    r = resolve("kepler90_lightcurves", mode=mode, verbose=verbose)
     if r.is_real:
         lc = read_kepler_lightcurves(sorted(r.paths))
     else:
@@ -387,7 +388,7 @@ def kepler90_koi_table() -> Table:
     return Table(rows=rows, names=names)
 
 
-def load_koi_table(mode: str | None = None) -> Table:
+def load_koi_table(mode: str | None = None, *, verbose: bool = True) -> Table:
     """The DR25 cumulative KOI table (Thompson et al. 2018) as an astropy ``Table``, whichever tier.
 
     Real (sample/full): all 9,564 KOIs. Stand-in: :func:`kepler90_koi_table`. ``meta["TIER"]`` and
@@ -395,7 +396,7 @@ def load_koi_table(mode: str | None = None) -> Table:
     """
     from coursekit.data import resolve
 
-    r = resolve("kepler_koi_cumulative", mode=mode)
+    r = resolve("kepler_koi_cumulative", mode=mode, verbose=verbose)
     table = read_koi_table(r.paths[0]) if r.is_real else kepler90_koi_table()
     table.meta.update({"TIER": r.tier, "DATA_MESSAGE": r.message, "FILES_READ": [str(p) for p in r.paths]})
     return table

@@ -48,12 +48,13 @@ class RealData:
         return self.tiers.get("kepler90_lightcurves") != "stand-in"
 
 
-def load_real_data(mode: str | None = None) -> RealData:
-    """Resolve and read ``kepler90_lightcurves`` and ``kepler_koi_cumulative`` (see :mod:`~coursekit.transits.data`)."""
+def load_real_data(mode: str | None = None, *, verbose: bool = True) -> RealData:
+    """Resolve and read ``kepler90_lightcurves`` and ``kepler_koi_cumulative`` (see :mod:`~coursekit.transits.data`);
+    ``verbose`` prints each data set's tier line."""
     from coursekit.transits.data import KEPLER90_PLANETS, known_planets, load_kepler90, load_koi_table
 
-    lc = load_kepler90(mode)
-    table = load_koi_table(mode)
+    lc = load_kepler90(mode, verbose=verbose)
+    table = load_koi_table(mode, verbose=verbose)
     planets = known_planets(table) or dict(KEPLER90_PLANETS)
     tiers = {"kepler90_lightcurves": lc.meta["TIER"], "kepler_koi_cumulative": table.meta["TIER"]}
     messages = {"kepler90_lightcurves": lc.meta["DATA_MESSAGE"], "kepler_koi_cumulative": table.meta["DATA_MESSAGE"]}
@@ -288,7 +289,7 @@ def koi_tces(config: Config | None = None, *, n: int | None = None, loader: Any 
     from coursekit.transits.data import koi_dataset, load_koi_table, select_kois
 
     config = config or get_config(mode)
-    table = load_koi_table(mode)
+    table = load_koi_table(mode, verbose=False)
     if table.meta.get("TIER") == "stand-in":
         raise RuntimeError("the KOI table is not available (stand-in tier): fetch it with `python -m coursekit data "
                            "fetch kepler_koi_cumulative` (or `data import FOLDER`) before training on real KOIs")
@@ -335,7 +336,8 @@ def run(mode: str | None = None, *, config: Config | None = None):
     config = config or get_config(mode)
     report = Report(topic="transits", mode=mode)
     with report.step("data"):
-        data = load_real_data(mode)
+        data = load_real_data(mode, verbose=False)  # the tiers go into the report; stdout may be --json
+    report.notes.extend(data.messages.values())
     report.tiers.update(data.tiers)
     report.inputs.extend(data.files)
     with report.step("simulate"):
