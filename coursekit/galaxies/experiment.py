@@ -263,12 +263,14 @@ def transfer(real: RealData, source, cfg: Config | None = None, baseline: Baseli
     t0 = time.perf_counter()
     tr, te = real.train, real.test
     classes = real.cutouts.classes
-    tuned, _ = fine_tune(source, tr.images, tr.labels, classes, cfg.transfer, progress=progress,
-                         desc="fine-tune (pretrained)")
+    # one network in training at a time (peak memory): scratch first, scored and dropped, then the fine-tuned one
     scratch, _ = train_classifier(tr.images, tr.labels, classes, cfg.scratch, progress=progress,
                                   desc="from scratch")
-    p_t = predict(tuned, te.images, tta=cfg.tta)
     p_s = predict(scratch, te.images, tta=cfg.tta)
+    del scratch
+    tuned, _ = fine_tune(source, tr.images, tr.labels, classes, cfg.transfer, progress=progress,
+                         desc="fine-tune (pretrained)")
+    p_t = predict(tuned, te.images, tta=cfg.tta)
     p_z = _zero_shot(source, real, cfg)
     y = te.labels
     zero = None
