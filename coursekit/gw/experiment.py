@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coursekit.gw.config import Config, get_config
-from coursekit.gw.data import EventStrain, load_gw150914
+from coursekit.gw.data import GW150914_GPS, EventStrain, load_gw150914
 from coursekit.gw.scan import PreparedStrain, prepare_strain, scan_step
 from coursekit.gw.simulate import Banks, InjectionSampler, build_banks, context_sampler, design_psds, samplers
 from coursekit.metrics import Measurement
@@ -213,6 +213,18 @@ def scan_event(cfg: Config, model, data: StrainData, templates=None, stride: flo
     step = float(times[1] - times[0]) if len(times) > 1 else stride
     return EventScan(data.event.event, data.event.gps, times, logits, t_peak,
                      Measurement(t_peak - data.event.gps, step / np.sqrt(12), "s"), snr, t_mf, step)
+
+
+def inject_and_scan(cfg: Config, model, snr: float, seed: int = 1) -> tuple[StrainData, EventScan]:
+    """A GW150914-like binary (38+31 Msun) injected at network SNR ``snr`` into 32 s of design-PSD noise,
+    whitened and scanned by the CNN exactly as the real event is (for the notebook's SNR slider)."""
+    from coursekit.gw.simulate import simulate_event_strain
+
+    strain = simulate_event_strain(snr=snr, seed=seed)
+    event = EventStrain(f"injection at network SNR {snr:g}", GW150914_GPS, strain, "stand-in",
+                        f"simulated injection at network SNR {snr:g}")
+    data = load_data(cfg, event=event)
+    return data, scan_event(cfg, model, data)
 
 
 # --------------------------------------------------------------------------- 6. glitches

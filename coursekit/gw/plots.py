@@ -127,3 +127,30 @@ def plot_glitch_false_alarms(results: list, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("fraction of glitch windows flagged")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_injection_scan(data, scan, threshold: float | None = None, axes=None, window: tuple[float, float] = (-0.6, 0.3)):
+    """Three panels for one event or injection: whitened strain around the merger, its Q-transform (gwpy), and the
+    CNN logit of every window along the stretch.
+
+    ``data``: a :class:`coursekit.gw.experiment.StrainData`; ``scan``: its :class:`EventScan`; ``threshold``: a
+    logit threshold to draw (e.g. at a false-alarm probability of 1e-3). Returns the three Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(14, 3.4))
+    prep, gps = data.prepared, scan.gps
+    t = prep.t0 + np.arange(prep.data.shape[1]) / prep.fs - gps
+    keep = (t > window[0]) & (t < window[1])
+    plot_whitened(t[keep], prep.data[:, keep], prep.detectors, ax=axes[0])
+    axes[0].set_xlabel("time [s] from the merger")
+    plot_qtransform(prep.data[0], prep.fs, t0=prep.t0, ax=axes[1], outseg=(gps + window[0], gps + window[1]))
+    axes[1].set_xlabel(f"time [s] from GPS {prep.t0:.0f}")
+    axes[1].set_title(f"{prep.detectors[0]} Q-transform")
+    axes[2].plot(scan.times - gps, scan.logits, lw=1)
+    if threshold is not None:
+        axes[2].axhline(threshold, color="C3", ls="--", label="threshold (FAP 1e-3)")
+        axes[2].legend(loc="upper left")
+    axes[2].set(xlabel="window centre [s] from the merger", ylabel="CNN logit", title=f"CNN scan: {scan.event}")
+    return axes
