@@ -165,3 +165,13 @@ def test_an_observation_outside_the_prior_is_refused_not_sampled_for_ever():
     assert post.rejecting_calls == 0
     raw = tp.sample(10, x_obs, reject_outside_prior=False)
     assert raw.shape == (10, 2) and np.all(raw[:, 1] > 1.0)
+
+
+def test_small_budgets_get_small_batches():
+    """A budget of 300 with batches of 512 took one gradient step per epoch and barely trained (the budget curve
+    was flat from 300 to 1000 simulations); batches now hold at most n/16 simulations, the main run keeps 512."""
+    from coursekit.sbi.model import _train_kwargs
+
+    assert _train_kwargs(REDUCED, 300)["training_batch_size"] == 64
+    assert _train_kwargs(REDUCED, 2000)["training_batch_size"] == 125
+    assert _train_kwargs(REDUCED, 10000)["training_batch_size"] == 512

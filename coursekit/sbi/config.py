@@ -31,7 +31,7 @@ class Config:
     num_transforms: int = 3
     training_batch_size: int = 512
     learning_rate: float = 1e-3
-    max_epochs: int = 80
+    max_epochs: int = 40
     stop_after_epochs: int = 10
     n_sbc: int = 200
     n_posterior_samples: int = 500

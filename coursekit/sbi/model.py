@@ -214,8 +214,11 @@ def _inference(prob: Problem, config: Config, progress: bool | None):
                **_no_tensorboard())
 
 
-def _train_kwargs(config: Config) -> dict:
-    return dict(training_batch_size=config.training_batch_size, learning_rate=config.learning_rate,
+def _train_kwargs(config: Config, n: int) -> dict:
+    """sbi's training arguments; batches hold at most n/16 simulations, so that small budgets still take ~15
+    gradient steps per epoch (with 512 a budget of 300 took one step per epoch and barely trained)."""
+    batch = min(config.training_batch_size, max(64, n // 16))
+    return dict(training_batch_size=batch, learning_rate=config.learning_rate,
                 max_num_epochs=config.max_epochs, stop_after_epochs=config.stop_after_epochs, show_train_summary=False)
 
 
@@ -264,7 +267,7 @@ def train_posterior(
     t0 = time.perf_counter()
     inference = _inference(prob, config, show_progress)
     with quiet_sbi(), _stdout_unless(inference._show_progress_bars):
-        inference.append_simulations(th, features(xs)).train(**_train_kwargs(config))
+        inference.append_simulations(th, features(xs)).train(**_train_kwargs(config, int(th.shape[0])))
     posterior = inference.build_posterior()
     summary = inference.summary
     return TrainedPosterior(
@@ -319,7 +322,7 @@ def train_sequential(
                 theta = np.clip(theta, prob.low_array, prob.high_array)  # float32 round-off at the box's edges
             x = simulate(theta, rng, survey, prob)
             estimator = inference.append_simulations(_tensor(theta), features(_tensor(x)), proposal=proposal).train(
-                **_train_kwargs(config))
+                **_train_kwargs(config, per_round))
             proposal = inference.build_posterior(estimator).set_default_x(x_f)
         train_loss = [float(v) for v in inference.summary["training_loss"]]
         val_loss = [float(v) for v in inference.summary["validation_loss"]]
