@@ -153,3 +153,15 @@ def test_run_report_is_strict_json(monkeypatch, tmp_path, no_network, capsys):
     assert d["tiers"]["kepler90_lightcurves"] == "stand-in"
     assert {c["baseline"] for c in d["comparisons"]} == {"classical vetting", "global-view CNN"}
     assert {"simulate", "train", "evaluate", "kepler90", "injection_recovery"} <= set(d["timings"])
+
+
+def test_injected_views_for_the_slider(real_sample):
+    from coursekit.transits import experiment
+
+    """Deeper injected transits stand further out of Kepler-90's scatter; the views keep their shapes."""
+    real_sample("kepler90_lightcurves")
+    data = experiment.load_real_data(verbose=False)
+    g1, l1, shallow = experiment.injected_views(data, 100, 6)
+    g2, l2, deep = experiment.injected_views(data, 1000, 6)
+    assert g1.shape == g2.shape == (2001,) and l1.shape == l2.shape == (201,)
+    assert deep.snr > 3 * shallow.snr > 0

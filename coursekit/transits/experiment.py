@@ -82,6 +82,24 @@ class Kepler90Search:
                 if m and c.planet_score is not None and c.planet_score > 0.5]
 
 
+def injected_views(data: RealData, depth_ppm: float, duration_h: float, *, period: float = 12.3,
+                   t0: float = 135.0) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Inject a batman transit (``depth_ppm``, ``duration_h`` hours, ``period`` days, epoch ``t0`` BKJD) into
+    Kepler-90's light curve, mask the eight known planets, and return ``(global_view, local_view, vetting)``:
+    what the CNN would be shown, for the notebook's depth/duration slider. The default period lies clear of
+    Kepler-90's planets."""
+    from coursekit.transits import preprocess, search
+    from coursekit.transits.data import lc_arrays
+    from coursekit.transits.simulate import inject_transit
+
+    fake = inject_transit(data.lightcurve, period=period, t0=t0, depth=depth_ppm * 1e-6, duration=duration_h / 24)
+    time, flux = lc_arrays(fake)
+    known = np.zeros(len(time), bool)
+    for p, e, dur in data.planets.values():
+        known |= np.abs(preprocess.phase_fold(time, p, e)) < dur / 24
+    return search.views_and_vetting(time, flux, period, t0, duration_h / 24, keep=~known)
+
+
 def search_kepler90(data: RealData, *, n_signals: int | None = None, model: Any = None,
                     config: Config | None = None) -> Kepler90Search:
     """:func:`~coursekit.transits.search.find_candidates` on Kepler-90, each signal matched to a known planet."""
