@@ -45,7 +45,7 @@ class Config:
     observation_seed: int = 7
 
 
-#: Laptop size: the whole lesson (10 small networks) in about 100 s of CPU time (measured step by step).
+#: Laptop size: ~11 small networks; notebook 07 measured 206 s of kernel CPU (268 s wall) on the shared 2-core machine.
 REDUCED = Config()
 
 #: The full lesson: 50,000 simulations, a bigger flow, 1,000 calibration tests, the budget from 300 to 30,000.
