@@ -37,8 +37,9 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "ResNet18 throughput measured live", "volunteer classification (Galaxy Zoo)", 1, 2, "no", "surveys",
              1.0, "36-57 s"),
     Notebook("02", "02_galaxy_morphology.ipynb", "Galaxy morphology with CNNs",
-             "a ResNet18 trained from scratch in reduced mode (ImageNet weights in full mode), rotation augmentation, "
-             "calibration, domain shift",
+             "real Galaxy Zoo 1 cut-outs; transfer learning (a ResNet18 pretrained on simulated galaxies, or on "
+             "ImageNet where the weights can be had, fine-tuned on real ones); rotation averaging (build it); "
+             "rotation and MC-dropout experiments; calibration; domain shift",
              "ResNet18 CNN", "morphology features + random forest", 1.5, 20, "yes (full mode)", "galaxies", 2.0, "75 s"),
     Notebook("03", "03_photometric_redshifts.ipynb", "Photometric redshifts",
              "real SDSS BOSS DR10 photometry; build a mixture density network for p(z); NMAD, outliers, PIT, CRPS "
@@ -46,17 +47,21 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "mixture density network", "kNN and random forest (BOSS), vs χ² template fitting (synthetic)", 1, 10, "no",
              "photoz", 2.0, "~60 s"),
     Notebook("04", "04_gravitational_waves.ipynb", "Gravitational-wave detection",
-             "whitening, injections, 1D CNN vs matched filtering at fixed false-alarm rate; GW150914",
+             "GW150914 through gwpy; whitening; build the FFT matched filter; 1D CNN vs matched filtering at a fixed "
+             "false-alarm probability; overlapping-window false alarms; glitches and chi^2; network-SNR slider",
              "1D CNN", "matched filtering (PyCBC)", 1.5, 30, "helps", "gw", 2.5, "82 s"),
     Notebook("05", "05_exoplanet_transits.ipynb", "Exoplanet transits",
-             "detrending, BLS, global/local views, dual-view CNN (Shallue & Vanderburg 2018)",
-             "dual-view CNN", "BLS SNR + odd/even + secondary vetting", 1, 30, "helps", "transits", 2.0, "50 s"),
+             "Kepler-90 through lightkurve; detrending, BLS and what makes a TCE; build the global/local views; "
+             "dual-view CNN (Shallue & Vanderburg 2018) vs vetting; injection-recovery; depth/duration slider",
+             "dual-view CNN", "BLS SNR + odd/even + secondary vetting", 1, 30, "helps", "transits", 2.5, "50 s"),
     Notebook("06", "06_symbolic_regression.ipynb", "Symbolic regression",
-             "recovering Kepler's third law, NFW and Hubble-Lemaitre laws from data",
-             "PySR / Operon", "least-squares fit of the known law", 1, 10, "no", "symbolic", 1.5, "52 s"),
+             "Kepler's third law from the real exoplanet catalogue, NFW, H0 and q0 from Pantheon+ (cosmography done "
+             "right); build the Pareto front; noise and operator experiments; PySR online, Operon offline",
+             "PySR / Operon", "least-squares fit of the known law", 1, 10, "no", "symbolic", 1.25, "52 s"),
     Notebook("07", "07_simulation_based_inference.ipynb", "Simulation-based inference",
-             "neural posterior estimation of Omega_m and sigma_8, calibration (SBC, coverage)",
-             "NPE (sbi)", "exact Gaussian-likelihood posterior on a grid", 1, 15, "no", "sbi", 2.5, "51 s"),
+             "neural posterior estimation of Omega_m and sigma_8 (build the simulator); degeneracies; a nuisance "
+             "galaxy bias; the simulation budget (amortised vs sequential); SBC, coverage, TARP, misspecification",
+             "NPE (sbi)", "exact Gaussian-likelihood posterior on a grid", 1, 15, "no", "sbi", 2.0, "51 s"),
     Notebook("08", "08_astropy_ml.ipynb", "Astropy + ML",
              "real DSS/Spitzer plates with their WCS, photutils detection and deblending, finding M67, cross-match "
              "and cut-out → tensor (build it), threshold experiment, back to FITS; `astro locate` on any plate",
