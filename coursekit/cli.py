@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -236,12 +235,9 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _print_json(obj) -> None:
-    try:
-        from coursekit.jsonio import dumps
-    except ImportError:  # pragma: no cover
-        print(json.dumps(obj, indent=2, allow_nan=False))
-    else:
-        print(dumps(obj, indent=2))
+    from coursekit.jsonio import dumps
+
+    print(dumps(obj, indent=2))
 
 
 # --------------------------------------------------------------------------- parser

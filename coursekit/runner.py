@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -215,7 +214,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             runs.append(run)
     md = summary_markdown(runs, mode + (", stand-ins only" if args.stand_ins else ""))
     (out_dir / "summary.md").write_text(md + "\n")
-    (out_dir / "summary.json").write_text(json.dumps([asdict(r) for r in runs], indent=2))
+    from coursekit.jsonio import dumps
+
+    (out_dir / "summary.json").write_text(dumps([asdict(r) for r in runs], indent=2))  # strict: NaN -> null
     print()
     print(md)
     print(f"\nexecuted notebooks and summary in {out_dir}/")
