@@ -104,7 +104,7 @@ def test_full_mode_koi_training_on_files_in_the_real_schema(tmp_path, monkeypatc
                      + "\n".join(rows) + "\n")
     real_table = tdata.read_koi_table(table)
     real_table.meta.update({"TIER": "full", "DATA_MESSAGE": "test", "FILES_READ": [str(table)]})
-    monkeypatch.setattr(tdata, "load_koi_table", lambda mode=None: real_table)
+    monkeypatch.setattr(tdata, "load_koi_table", lambda mode=None, **kw: real_table)
     config = TINY.with_(n_real_kois=8, seed=3)
     res = train_on_kois(config, loader=lambda k: files[k], mode="full")
     assert res.n_kois == 8 and res.n_planets == 4
