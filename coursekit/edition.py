@@ -8,6 +8,8 @@ The notebooks in ``notebooks/`` are the *solved* edition. This module writes
   the whole cell is the solution) is dropped;
 * ``coursekit/solutions/<topic>.txt``: those solutions, keyed by exercise id, encoded (zlib + base85) so that
   the installed package holds no solution in plain text; ``coursekit.exercises.show_solution`` decodes them.
+  Each topic's quiz (questions, answer keys, feedback) is written in ``notebooks/quizzes/<topic>.yaml`` and goes
+  into the same file, so the answer keys are not in plain text in the package either.
 
 ``python -m coursekit edition --check`` writes nothing and exits 1 when a file is out of date (the test
 ``tests/test_edition.py`` does the same), so whoever edits a solved notebook reruns the command.
@@ -24,7 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursekit.exercises import decode_solutions, encode_solutions
+from coursekit.exercises import QUIZ_KEY, decode_solutions, encode_solutions, question_to_dict, questions_from_list
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -178,9 +180,37 @@ def plan(root: Path = _ROOT) -> dict[Path, str]:
         files[root / "notebooks" / "student" / path.name] = _dump(edition.notebook)
         for ex_id, text in edition.solutions.items():
             by_topic.setdefault(ex_id.split(".", 1)[0], {})[ex_id] = text
+    for topic, items in quiz_sources(root).items():
+        by_topic.setdefault(topic, {})[f"{topic}.{QUIZ_KEY}"] = json.dumps(items, ensure_ascii=False, sort_keys=True)
     for topic, sols in sorted(by_topic.items()):
         files[root / "coursekit" / "solutions" / f"{topic}.txt"] = encode_solutions(sols)
     return files
+
+
+def quiz_sources(root: Path = _ROOT) -> dict[str, list[dict]]:
+    """Every quiz in ``notebooks/quizzes/<topic>.yaml``, checked (8-10 valid questions), in plain form."""
+    import yaml
+
+    out: dict[str, list[dict]] = {}
+    for path in sorted((root / "notebooks" / "quizzes").glob("*.yaml")):
+        where = f"notebooks/quizzes/{path.name}"
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            raise EditionError(f"{where}: not valid YAML{at} ({getattr(exc, 'problem', None) or exc}); "
+                               "fix the file and rerun") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("questions"), list):
+            raise EditionError(f"{where}: expected a mapping with a 'questions' list")
+        if doc.get("topic", path.stem) != path.stem:
+            raise EditionError(f"{where}: says topic {doc['topic']!r}; the file name gives the topic ({path.stem!r})")
+        try:
+            questions = questions_from_list(path.stem, doc["questions"], where=where)
+        except (TypeError, ValueError) as exc:
+            raise EditionError(str(exc)) from None
+        out[path.stem] = [question_to_dict(q) for q in questions]
+    return out
 
 
 def stale_files(root: Path = _ROOT) -> list[str]:

@@ -587,7 +587,73 @@ def quiz_questions(topic: str, questions: Sequence[Question]) -> None:
     _QUIZZES[topic] = questions
 
 
+QUIZ_KEY = "__quiz__"
+_QUESTION_FIELDS = ("prompt", "choices", "answer", "feedback", "explain", "rtol", "unit")
+
+
+def question_from_dict(d: Mapping[str, Any], where: str = "quiz") -> Question:
+    """A :class:`Question` from its plain form (as written in ``notebooks/quizzes/<topic>.yaml``)."""
+    unknown = set(d) - set(_QUESTION_FIELDS)
+    if unknown or "prompt" not in d or "answer" not in d:
+        raise ValueError(f"{where}: a question needs 'prompt' and 'answer' (fields: {', '.join(_QUESTION_FIELDS)}); "
+                         f"got {', '.join(sorted(d))}")
+    fields = dict(d)
+    if fields.get("choices") is not None:
+        fields["choices"] = {str(k): str(v) for k, v in fields["choices"].items()}
+        fields["answer"] = str(fields["answer"])
+        fields["feedback"] = {str(k): str(v) for k, v in (fields.get("feedback") or {}).items()} or None
+    elif fields.get("feedback") is not None:
+        fields["feedback"] = [(float(f["near"]), str(f["why"])) if isinstance(f, Mapping) else (float(f[0]), str(f[1]))
+                              for f in fields["feedback"]]
+    try:
+        return Question(**fields)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def question_to_dict(q: Question) -> dict[str, Any]:
+    """The plain (JSON/YAML) form of a question; defaults are left out; numeric near misses as {near, why}."""
+    out: dict[str, Any] = {"prompt": q.prompt}
+    if q.choices is not None:
+        out["choices"] = dict(q.choices)
+    out["answer"] = q.answer
+    if q.feedback:
+        out["feedback"] = (dict(q.feedback) if q.choices is not None
+                           else [{"near": near, "why": msg} for near, msg in q.feedback])
+    if q.explain:
+        out["explain"] = q.explain
+    if q.rtol != 0.02:
+        out["rtol"] = q.rtol
+    if q.unit:
+        out["unit"] = q.unit
+    return out
+
+
+def questions_from_list(topic: str, items: Sequence[Mapping[str, Any]], where: str = "quiz") -> tuple[Question, ...]:
+    questions = tuple(question_from_dict(d, f"{where}, question {i}") for i, d in enumerate(items, 1))
+    if not 8 <= len(questions) <= 10:
+        raise ValueError(f"{where}: quiz {topic!r} has {len(questions)} questions; write 8-10")
+    return questions
+
+
+def packaged_quiz(topic: str) -> tuple[Question, ...] | None:
+    """The quiz of a topic from its encoded solutions file (keys and feedback are not in plain text there)."""
+    text = packaged_solutions(topic).get(f"{topic}.{QUIZ_KEY}")
+    if text is None:
+        return None
+    return questions_from_list(topic, json.loads(text), where=f"coursekit/solutions/{topic}.txt")
+
+
 def get_quiz(topic: str) -> tuple[Question, ...]:
+    """A topic's quiz: one registered with :func:`quiz_questions`, else the packaged one.
+
+    The course's quizzes are written in ``notebooks/quizzes/<topic>.yaml`` and packaged, encoded with the worked
+    solutions, by ``python -m coursekit edition``.
+    """
+    if topic not in _QUIZZES:
+        questions = packaged_quiz(topic)
+        if questions is not None:
+            _QUIZZES[topic] = questions
     if topic not in _QUIZZES:
         try:
             importlib.import_module(f"coursekit.{topic}.exercises")

@@ -148,3 +148,69 @@ def test_every_student_code_cell_is_valid_python():
             except SyntaxError as exc:
                 bad.append(f"{path.name} cell {i}: {exc.msg} (line {exc.lineno})")
     assert not bad, bad
+
+
+# ------------------------------------------------------------------------------------------------ quizzes
+
+_QUIZ_YAML = """topic: TOPIC
+questions:
+- prompt: What is 2 + 2?
+  answer: 4
+  unit: apples
+  feedback:
+  - near: 22
+    why: That is string concatenation.
+""" + "".join(f"""- prompt: Pick b ({i}).
+  choices: {{a: not this, b: this one}}
+  answer: b
+  feedback: {{a: The secret feedback {i}.}}
+""" for i in range(7))
+
+
+def test_quiz_yaml_is_packaged_encoded_and_graded(tmp_path):
+    from coursekit.exercises import QUIZ_KEY, Question, questions_from_list
+
+    (tmp_path / "notebooks" / "quizzes").mkdir(parents=True)
+    (tmp_path / "notebooks" / "quizzes" / "gw.yaml").write_text(_QUIZ_YAML.replace("TOPIC", "gw"))
+    write(tmp_path)
+    text = (tmp_path / "coursekit/solutions/gw.txt").read_text()
+    assert "secret feedback" not in text and "string concatenation" not in text
+    items = json.loads(decode_solutions(text)[f"gw.{QUIZ_KEY}"])
+    questions = questions_from_list("gw", items)
+    assert len(questions) == 8 and isinstance(questions[0], Question)
+    assert questions[0].grade(4.0).passed and not questions[0].grade(5).passed
+    assert questions[0].grade(22).message == "That is string concatenation."
+    assert questions[1].grade("b").passed and questions[1].grade("a").message == "The secret feedback 0."
+    assert stale_files(tmp_path) == []
+    changed = _QUIZ_YAML.replace("TOPIC", "gw").replace("answer: b", "answer: a", 1)
+    (tmp_path / "notebooks" / "quizzes" / "gw.yaml").write_text(changed)
+    assert stale_files(tmp_path) == ["coursekit/solutions/gw.txt"]
+
+
+@pytest.mark.parametrize("text, message", [
+    (_QUIZ_YAML.replace("TOPIC", "sbi"), "says topic 'sbi'"),
+    ("questions: [", "not valid YAML"),
+    ("- a list", "expected a mapping with a 'questions' list"),
+    (_QUIZ_YAML.replace("TOPIC", "gw").replace("answer: b", "answer: z", 1), "is not one of the choices"),
+    (_QUIZ_YAML.replace("TOPIC", "gw").split("- prompt: Pick b (6)")[0], "has 7 questions; write 8-10"),
+    (_QUIZ_YAML.replace("TOPIC", "gw").replace("unit: apples", "units: apples"), "question 1: a question needs"),
+])
+def test_bad_quiz_yaml_is_refused_in_one_line(tmp_path, text, message):
+    (tmp_path / "notebooks" / "quizzes").mkdir(parents=True)
+    (tmp_path / "notebooks" / "quizzes" / "gw.yaml").write_text(text)
+    with pytest.raises(EditionError, match="notebooks/quizzes/gw.yaml") as info:
+        plan(tmp_path)
+    assert message in str(info.value) and "\n" not in str(info.value).strip()
+
+
+def test_every_course_quiz_comes_from_its_yaml_through_the_package():
+    import yaml
+
+    from coursekit.exercises import get_quiz, packaged_quiz, questions_from_list
+
+    sources = sorted((ROOT / "notebooks" / "quizzes").glob("*.yaml"))
+    assert {p.stem for p in sources} >= {"surveys", "galaxies", "photoz", "gw", "transits", "symbolic", "sbi", "astro"}
+    for path in sources:
+        wanted = questions_from_list(path.stem, yaml.safe_load(path.read_text())["questions"])
+        assert packaged_quiz(path.stem) == wanted, path.name
+        assert get_quiz(path.stem) == wanted, path.name

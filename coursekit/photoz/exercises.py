@@ -8,14 +8,14 @@ Worked solutions live in ``notebooks/03_photometric_redshifts.ipynb`` between th
   log-sum-exp loss) and ``photoz.train_loop`` (the bare loop), each compared with coursekit's version;
 * experiments: ``photoz.components`` (K = 1 vs K = 5), ``photoz.domain_shift`` (bright-trained, faint-tested)
   and ``photoz.errors_input`` (magnitude errors as inputs), checked on the measured effect and its uncertainty;
-* ``quiz("photoz")``.
+* ``quiz("photoz")``: its questions are in ``notebooks/quizzes/photoz.yaml`` (packaged encoded).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, effect_exercise, exercise, function_exercise
 
 
 @exercise("photoz.nmad", title="NMAD and outlier fraction by hand",
@@ -154,97 +154,3 @@ effect_exercise(
     hints=("Train one MDN with errors=True and one with errors=False on the same schedule and compare how far "
            "their PIT histograms are from flat (pit_ks).",
            "res = experiment.errors_as_input(data, CFG); effect = res.effects['pit_ks'].difference"))
-
-
-# --------------------------------------------------------------------------- quiz
-
-quiz_questions("photoz", [
-    Question("Why does an MDN predict a mixture of Gaussians rather than one number per galaxy?",
-             choices={"a": "it trains faster than a regression network",
-                      "b": "the same colours can come from galaxies at different redshifts, so p(z) can have "
-                           "several peaks",
-                      "c": "a mixture is needed to compute NMAD",
-                      "d": "spectroscopic redshifts have Gaussian errors"},
-             answer="b",
-             feedback={"a": "It is slightly slower (3K outputs and a log-sum-exp loss); speed is not the point.",
-                       "c": "NMAD needs only a point estimate.",
-                       "d": "Spectroscopic errors (~1e-4) are tiny next to photo-z widths; the mixture models the "
-                            "photometric ambiguity."},
-             explain="Colour-redshift degeneracies (e.g. the Lyman and 4000 A breaks confused) give multimodal p(z)."),
-    Question("Written naively as -log(sum_k pi_k N_k), the MDN loss becomes infinite for a galaxy 40 sigma from "
-             "every component. Why does logsumexp fix this?",
-             choices={"a": "it clips the loss at a maximum value",
-                      "b": "it subtracts the largest log-term before exponentiating, so nothing underflows to 0",
-                      "c": "it ignores components far from z",
-                      "d": "it uses double precision"},
-             answer="b",
-             feedback={"a": "No clipping: the loss stays exact, just computed stably.",
-                       "c": "Every component contributes; the largest one sets the scale.",
-                       "d": "exp(-800) underflows even in float64; the trick is algebraic."},
-             explain="log sum exp(a_k) = m + log sum exp(a_k - m) with m = max a_k."),
-    Question("A PIT histogram rises at both ends (a U shape). The p(z) are:",
-             choices={"a": "over-confident (too narrow)", "b": "under-confident (too wide)", "c": "biased low",
-                      "d": "well calibrated"},
-             answer="a",
-             feedback={"b": "Too-wide p(z) put the truth near their centre too often: a hump in the middle.",
-                       "c": "A bias tilts the histogram (more mass on one side); it does not raise both ends.",
-                       "d": "Calibrated p(z) give a flat PIT histogram."},
-             explain="The truth lands in the tails too often, so the 68% intervals cover less than 68%."),
-    Question("Your MDN's 68% intervals contain the spectroscopic redshift for 0.52 of the test galaxies. The p(z) are:",
-             choices={"a": "too wide", "b": "too narrow", "c": "calibrated", "d": "cannot tell without NMAD"},
-             answer="b",
-             feedback={"a": "Too-wide intervals would contain the truth MORE often than 68%.",
-                       "c": "Calibrated 68% intervals contain the truth 68% of the time (within the binomial error).",
-                       "d": "Coverage alone answers it."},
-             explain="Coverage below the nominal level means over-confident, too narrow p(z)."),
-    Question("dz = (z_phot - z_spec) / (1 + z_spec). For z_spec = 0.5 and z_phot = 0.74, is the galaxy a "
-             "catastrophic outlier (|dz| > 0.15)?",
-             choices={"a": "yes, |dz| = 0.16", "b": "no, |dz| = 0.12", "c": "yes, |dz| = 0.24", "d": "no, |dz| = 0.10"},
-             answer="a",
-             feedback={"b": "0.24 / 1.5 = 0.16, not 0.12.",
-                       "c": "That is |z_phot - z_spec| without dividing by 1 + z_spec.",
-                       "d": "0.24 / 1.5 = 0.16."},
-             explain="0.24 / 1.5 = 0.16 > 0.15."),
-    Question("The course quotes NMAD = 1.48 median(|dz|); Brammer et al. (2008) quote 1.4826 median(|dz - median dz|)."
-             " For an estimator with bias 0.01 and scatter 0.02, which is larger?",
-             choices={"a": "the course's (it includes the bias)", "b": "Brammer's",
-                      "c": "they are always equal", "d": "it depends on the outlier fraction only"},
-             answer="a",
-             feedback={"b": "Subtracting the median removes the bias, so Brammer's is the smaller one.",
-                       "c": "Only for an unbiased estimator.",
-                       "d": "Both are robust to outliers; the bias is what separates them."},
-             explain="Without subtracting the median, an offset inflates |dz|."),
-    Question("Why is a random forest on SDSS colours a fair baseline for the MDN, and template fitting not the only one?",
-             choices={"a": "it is trained on the same spectroscopic galaxies and features, so any gain is the "
-                           "model's, not the data's",
-                      "b": "forests are always better than templates",
-                      "c": "template fitting cannot use ugriz",
-                      "d": "forests give calibrated p(z)"},
-             answer="a",
-             feedback={"b": "On the synthetic catalogue templates are competitive; it depends on the templates.",
-                       "c": "Template fitting works on any bands with known filter curves.",
-                       "d": "This forest gives point estimates only."},
-             explain="Same data, same features, same test galaxies: the comparison isolates the method."),
-    Question("A spectroscopic training set is brighter than the galaxies you want photo-z for. What does the domain-"
-             "shift experiment predict for the faint galaxies?",
-             choices={"a": "nothing changes: colours are colours",
-                      "b": "the empirical model extrapolates and gets worse there (larger NMAD, more outliers)",
-                      "c": "the model refuses to predict",
-                      "d": "the errors shrink because faint galaxies are at higher z"},
-             answer="b",
-             feedback={"a": "Faint galaxies sit at other redshifts and have larger errors: other colours.",
-                       "c": "A network always returns a number; that is the danger (the CLI flags far-out inputs).",
-                       "d": "Faint galaxies have LARGER photometric errors."},
-             explain="Empirical methods only know the colour-redshift relation where they were trained."),
-    Question("BOSS measures ~1,000 spectra per plate, DESI 5,000 per pointing. Why are photo-z still needed?",
-             choices={"a": "spectra are less accurate than photo-z",
-                      "b": "imaging reaches far more and fainter galaxies (10^8-10^10) than even multiplexed "
-                           "spectroscopy can observe",
-                      "c": "spectrographs cannot observe red galaxies",
-                      "d": "spectra cost nothing but take too long to reduce"},
-             answer="b",
-             feedback={"a": "Spectra give z to ~1e-4, photo-z to ~0.02(1 + z).",
-                       "c": "BOSS observed mostly luminous red galaxies.",
-                       "d": "Each exposure takes ~15 min (BOSS) and telescopes are scarce."},
-             explain="Multiplexing makes spectroscopy efficient, but imaging surveys still see 100-1000x more galaxies."),
-])

@@ -9,7 +9,7 @@ import math
 
 import astropy.units as u
 
-from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, effect_exercise, exercise, function_exercise
 
 RUBIN_GALAXIES = 20e9
 
@@ -99,59 +99,3 @@ effect_exercise(
     hints=("Time the network at two cut-out sizes with the same settings and compare the two rates.",
            "`size_scaling(config, small=cnn)` returns log2(rate_64 / rate_128) with its error; a convolution's work "
            "grows with the number of pixels, so expect about 2 (4x the pixels)."))
-
-
-quiz_questions("surveys", [
-    Question("Rubin will catalogue about how many galaxies over ten years?",
-             choices={"a": "~17 billion", "b": "~20 billion", "c": "~1.8 billion", "d": "~900,000"}, answer="b",
-             feedback={"a": "17 billion is its count of stars (Ivezić et al. 2019): an error the course guide made.",
-                       "c": "That is Gaia DR3's number of sources.",
-                       "d": "That is Galaxy Zoo 1's sample of SDSS galaxies."},
-             explain="~20 billion galaxies and a similar number of stars (Ivezić et al. 2019)."),
-    Question("8 Tbit/s is how many TB/s?", answer=1.0, rtol=0.01, unit="TB/s",
-             feedback=[(8.0, "A byte is 8 bits: divide, don't keep the 8."), (64.0, "Divide by 8, don't multiply.")],
-             explain="8 Tbit/s / 8 bits per byte = 1 TB/s."),
-    Question("The model crowd (150,000 volunteers, 1 h/week, a click per 10 s) gives ~270 years for Rubin's galaxies. "
-             "Galaxy Zoo 1 actually received ~50 million clicks in its first year. The 270 years is therefore:",
-             choices={"a": "an overestimate", "b": "about right", "c": "a loose lower bound"}, answer="c",
-             feedback={"a": "The model crowd clicks ~54 million times a WEEK, ~56x the real first-year rate: real "
-                            "people would take longer, not shorter.",
-                       "b": "The real rate was ~56 times slower than the model's."},
-             explain="The model is optimistic, so the time it gives is a lower bound; at the real rate it is ~15,000 yr."),
-    Question("Why does each galaxy get ~38 volunteer classifications rather than one?",
-             choices={"a": "to average out individual mistakes and measure how ambiguous each galaxy is",
-                      "b": "because each volunteer only sees part of the image",
-                      "c": "to train the volunteers"}, answer="a",
-             feedback={"b": "Every volunteer sees the whole cut-out.",
-                       "c": "Training happens in the tutorial; the repeats are for the catalogue."},
-             explain="The vote fractions are the labels: a debiased probability, not one person's opinion."),
-    Question("Stacking 100 background-limited visits makes the co-added image deeper by how many magnitudes?",
-             answer=2.5, rtol=0.02, unit="mag",
-             feedback=[(5.0, "S/N grows as sqrt(N), not N: 2.5 log10(sqrt(100))."),
-                       (1.0, "Magnitudes are 2.5 log10 of a flux ratio.")],
-             explain="S/N grows by sqrt(100) = 10, i.e. 2.5 log10(10) = 2.5 mag."),
-    Question("Your measured CNN throughput is a rate on THIS machine. Which statement is right?",
-             choices={"a": "It measures how accurate the CNN is",
-                      "b": "It says how fast wrong answers would come too: speed is not accuracy",
-                      "c": "It would be the same on any computer"}, answer="b",
-             feedback={"a": "Throughput says nothing about accuracy; the network here is not even trained.",
-                       "c": "It depends on the hardware: a GPU is 10-100x faster."},
-             explain="Accuracy, calibration and domain shift are measured in the topic notebooks."),
-    Question("Doubling a cut-out's side makes a CNN about how many times slower, if its work scales with pixels?",
-             answer=4.0, rtol=0.05, feedback=[(2.0, "Twice the side is four times the pixels.")],
-             explain="4x the pixels, 4x the convolutions: log2 of the slow-down is ~2."),
-    Question("Why is ML 'load-bearing' for Rubin's alert stream rather than a convenience?",
-             choices={"a": "~10 million alerts a night must each go out within 60 s",
-                      "b": "people cannot see transients",
-                      "c": "alerts are only sent to machines"}, answer="a",
-             feedback={"b": "People find transients well (Galaxy Zoo's Hanny's Voorwerp); they cannot do it at this "
-                            "rate and latency.",
-                       "c": "Brokers pass alerts on to people too; the issue is volume and latency."},
-             explain="Volume times latency is beyond any crowd (Jurić et al. 2015)."),
-    Question("What can volunteers do that a CNN trained on Galaxy Zoo labels cannot?",
-             choices={"a": "classify faster", "b": "notice objects unlike anything in the training set",
-                      "c": "nothing"}, answer="b",
-             feedback={"a": "A CNN is ~20x faster than the model crowd even on one CPU.",
-                       "c": "Hanny's Voorwerp and the green peas were found by people."},
-             explain="ML scales the known; people (and anomaly detection) find the unknown."),
-])
