@@ -73,12 +73,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         dataset = make_dataset(n, seed=args.seed, n_quarters=config.n_quarters)
         what = f"{n} simulated light curves"
     split = TCESplit(*dataset.split((0.8, 0.1, 0.1), seed=args.seed), seconds=0.0)
-    trained = train_cnn(split, config, views=args.views)
+    trained = train_cnn(split, config, views=args.views, calibrated=True)
     ev = evaluate(split.test, {"cnn": trained.model}, baseline=False, pairs=[])
     m = ev.metrics["cnn"]
     save_model(trained.model, out, extra={"data": args.data, "n": len(dataset), "epochs": trained.history.epochs,
                                           "test_auc": m.auc.to_dict(), "test_accuracy": m.accuracy.to_dict()})
-    print(f"trained {'+'.join(args.views)} CNN on {what} for {trained.history.epochs} epoch(s): "
+    print(f"trained {'+'.join(args.views)} CNN (+ calibrated vetting features) on {what} for {trained.history.epochs} epoch(s): "
           f"test AUC {m.auc}, accuracy {m.accuracy} ({m.n} held-out TCEs); saved to {out}")
     return 0
 

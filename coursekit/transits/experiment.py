@@ -124,7 +124,9 @@ def score_candidates(search: Kepler90Search, model: Any) -> Kepler90Search:
     out = []
     for c in search.candidates:
         if c.is_tce and c.global_view is not None:
-            c = replace(c, planet_score=float(score_views(model, c.global_view[None], c.local_view[None])[0]))
+            score = score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
+                                period=c.signal.period, duration=c.signal.duration)
+            c = replace(c, planet_score=float(score[0]))
         out.append(c)
     return Kepler90Search(out, list(search.matches), search.seconds)
 
@@ -173,9 +175,14 @@ class TrainedCNN:
 
 
 def train_cnn(split: TCESplit, config: Config | None = None, *, views: tuple[str, ...] = ("global", "local"),
-              epochs: int | None = None, seed: int | None = None, progress: bool | None = None) -> TrainedCNN:
-    """Train the CNN on ``split.train`` with early stopping on ``split.val`` (sizes from ``config``)."""
-    from coursekit.transits.model import train_classifier
+              epochs: int | None = None, seed: int | None = None, progress: bool | None = None,
+              calibrated: bool = False) -> TrainedCNN:
+    """Train the CNN on ``split.train`` with early stopping on ``split.val`` (sizes from ``config``).
+
+    ``calibrated``: also fit the vetter (vetting features + calibration, :func:`calibrate_cnn`) on ``split.val``;
+    this is the model ``transits train`` saves and ``transits search`` scores with.
+    """
+    from coursekit.transits.model import calibrate, train_classifier
 
     config = config or get_config()
     t0 = _time.perf_counter()
@@ -183,7 +190,20 @@ def train_cnn(split: TCESplit, config: Config | None = None, *, views: tuple[str
                                       epochs=config.epochs if epochs is None else epochs,
                                       batch_size=config.batch_size, patience=config.patience,
                                       seed=config.seed if seed is None else seed, progress=progress)
+    if calibrated:
+        model = calibrate(model, split.val)
     return TrainedCNN(model, history, _time.perf_counter() - t0)
+
+
+def calibrate_cnn(trained: TrainedCNN, split: TCESplit) -> TrainedCNN:
+    """The trained CNN with a vetter fitted on ``split.val``: a logistic regression on the CNN's logit and the
+    vetting features of :mod:`coursekit.transits.vetting` (odd/even, secondary, period doubling, V shape,
+    duration against stellar density, brightening, residual variability), which also calibrates the score."""
+    from coursekit.transits.model import calibrate
+
+    t0 = _time.perf_counter()
+    model = calibrate(trained.model, split.val)
+    return TrainedCNN(model, trained.history, trained.seconds + _time.perf_counter() - t0)
 
 
 @dataclass
@@ -202,6 +222,23 @@ class Evaluation:
         for (a, b), d in self.differences.items():
             verdict = "significant" if d.significance >= 2 else "not significant"
             lines.append(f"AUC({a}) - AUC({b}) = {d} ({d.significance:.1f} sigma, {verdict} at 2 sigma)")
+        return "\n".join(lines)
+
+    def by_kind(self, kind: np.ndarray, threshold: float = 0.5) -> str:
+        """Per kind of object (``kind``: (n,) of the test set), the fraction each classifier scores >= ``threshold``
+        (> 0 for the classical vetter), with its binomial error: a planet's recall, a false positive's leak."""
+        from coursekit.metrics import binomial_err
+
+        kind = np.asarray(kind)
+        names = [n for n in self.scores if n != "classical vetting"]
+        lines = [f"{'kind':>10} {'n':>4}  " + "  ".join(f"{n[:26]:>26}" for n in names)]
+        for k in dict.fromkeys(np.sort(kind).tolist()):
+            sel = kind == k
+            cells = []
+            for n in names:
+                hits = int(np.sum(self.scores[n][sel] >= threshold))
+                cells.append(f"{str(Measurement(hits / sel.sum(), binomial_err(hits, int(sel.sum())))):>26}")
+            lines.append(f"{k:>10} {int(sel.sum()):>4}  " + "  ".join(cells))
         return "\n".join(lines)
 
 
@@ -224,8 +261,8 @@ def evaluate(test: Any, models: dict[str, Any], *, baseline: bool = True,
     if pairs is None:
         names = list(models)
         pairs = [(names[0], other) for other in names[1:]]
-        if baseline and names:
-            pairs.append((names[0], "classical vetting"))
+        if baseline:
+            pairs += [(name, "classical vetting") for name in names[:1] + names[2:]]
     diffs = {(a, b): auc_difference(test.label, scores[a], scores[b], n_boot=n_boot) for a, b in pairs}
     return Evaluation(np.asarray(test.label), scores, metrics, diffs)
 
@@ -294,6 +331,94 @@ def injection_recovery(config: Config | None = None, *, n: int | None = None,
     snr = np.asarray(p["snr_expected"], float)
     return InjectionRecovery(snr, found, np.asarray(p["period"], float), period_found,
                              completeness(snr, found, edges), seconds)
+
+
+# --------------------------------------------------------------------------- 7b. every kind through `transits search`
+
+@dataclass
+class SearchCensus:
+    """Simulated stars of every kind searched blind, as ``transits search`` does (:func:`find_candidates`).
+
+    kind: (n,) the simulated kind. scores: model name -> (n,) for a planet the planet score of the candidate that
+    recovers it (period within 1 %, also at 1/2 or 2x), for anything else the highest planet score among its
+    candidates; NaN when no candidate was scored (no TCE, or the planet not recovered). seconds: per light curve.
+    """
+
+    kind: np.ndarray
+    scores: dict[str, np.ndarray]
+    seconds: float
+    threshold: float = 0.5
+
+    def above(self, kind: str, model: str | None = None) -> Measurement:
+        """Fraction of ``kind`` scored >= threshold by ``model`` (default the first): a planet's recall, a false
+        positive's leak; binomial error."""
+        from coursekit.metrics import binomial_err
+
+        sel = self.kind == kind
+        n = int(sel.sum())
+        if n == 0:
+            raise ValueError(f"no simulated {kind!r} in this census; kinds are {sorted(set(self.kind.tolist()))}")
+        score = self.scores[model or next(iter(self.scores))]
+        k = int(np.sum(score[sel] >= self.threshold))  # NaN (not scored) counts as below
+        return Measurement(k / n, binomial_err(k, n))
+
+    def table(self) -> str:
+        """One line per kind and model: how many, the fraction at or above the threshold, the median score."""
+        lines = []
+        for name, score in self.scores.items():
+            for kind in dict.fromkeys(self.kind.tolist()):
+                sc = score[self.kind == kind]
+                what = "recall" if kind == "planet" else "above"
+                med = f"{np.nanmedian(sc):.3f}" if np.isfinite(sc).any() else "-"
+                lines.append(f"{name}: {kind:>10}: n = {len(sc):3d}, {what} {self.threshold:g}: "
+                             f"{self.above(kind, name)}, median score {med}, not scored {int(np.sum(~np.isfinite(sc)))}")
+        return "\n".join(lines)
+
+
+def search_census(models: Any, *, n_per_kind: int = 20, kinds: tuple[str, ...] | None = None, seed: int = 7,
+                  n_quarters: int = 1, period_range: tuple[float, float] = (0.8, 25.0), n_signals: int = 3,
+                  progress: bool | None = None) -> SearchCensus:
+    """Score ``n_per_kind`` simulated light curves of each kind through exactly the path of ``transits search``
+    on ``n_quarters`` quarter(s): detrending, BLS, the TCE rules, views, vetting statistics and the model's score.
+
+    models: a model, or ``{name: model}`` to score the same candidates with several (``None``: nothing scored).
+    Planets need three transits in a quarter to be TCEs, hence ``period_range`` (days) for planets and binaries.
+    """
+    from dataclasses import replace as _replace
+
+    from tqdm.auto import tqdm
+
+    from coursekit.config import show_progress
+    from coursekit.transits.data import make_lightcurve
+    from coursekit.transits.model import score_views
+    from coursekit.transits.search import find_candidates
+    from coursekit.transits.simulate import KINDS, SimulationConfig, simulate_lightcurves
+
+    kinds = tuple(kinds or KINDS)
+    if not isinstance(n_per_kind, (int, np.integer)) or n_per_kind < 1:
+        raise ValueError(f"n_per_kind must be a positive integer, got {n_per_kind!r}")
+    if not isinstance(models, dict):
+        models = {"model": models}
+    cfg = _replace(SimulationConfig(n_quarters=n_quarters), period_range=tuple(float(p) for p in period_range))
+    all_kinds = np.repeat(np.array(kinds), n_per_kind)
+    sim = simulate_lightcurves(len(all_kinds), seed=seed, config=cfg, kinds=all_kinds)
+    scores = {name: np.full(len(sim), np.nan) for name in models}
+    show = show_progress() if progress is None else progress
+    t0 = _time.perf_counter()
+    for i in tqdm(range(len(sim)), desc="search census", disable=not show):
+        t, f = sim.lightcurve(i)
+        cands = find_candidates(make_lightcurve(t, f), n_signals=n_signals)
+        if all_kinds[i] == "planet":
+            p_true = float(sim.params["period"][i])
+            cands = [c for c in cands if any(abs(c.signal.period / (p_true * r) - 1) < 0.01 for r in (1, 0.5, 2))]
+        cands = [c for c in cands if c.is_tce and c.global_view is not None]  # what find_candidates would score
+        for name, model in models.items():
+            if model is None or not cands:
+                continue
+            sc = [float(score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
+                                    period=c.signal.period, duration=c.signal.duration)[0]) for c in cands]
+            scores[name][i] = max(sc)
+    return SearchCensus(all_kinds, scores, (_time.perf_counter() - t0) / len(sim))
 
 
 # --------------------------------------------------------------------------- 8. real labelled KOIs (full mode)
@@ -365,8 +490,10 @@ def run(mode: str | None = None, *, config: Config | None = None):
     with report.step("train"):
         dual = train_cnn(split, config, progress=False)
         glob = train_cnn(split, config, views=("global",), progress=False)
+        vetted = calibrate_cnn(dual, split)
     with report.step("evaluate"):
-        ev = evaluate(split.test, {"dual-view CNN": dual.model, "global-view CNN": glob.model})
+        ev = evaluate(split.test, {"dual-view CNN": dual.model, "global-view CNN": glob.model,
+                                   "dual-view CNN + vetting features": vetted.model})
     for name, m in ev.metrics.items():
         report.add_metric(f"AUC {name} (simulated test)", m.auc)
         report.add_metric(f"accuracy {name} (simulated test)", m.accuracy)
@@ -376,8 +503,12 @@ def run(mode: str | None = None, *, config: Config | None = None):
     report.add_comparison(ml="dual-view CNN", baseline="global-view CNN", metric="AUC on simulated test TCEs",
                           ml_value=ev.metrics["dual-view CNN"].auc, baseline_value=ev.metrics["global-view CNN"].auc,
                           diff=ev.differences[("dual-view CNN", "global-view CNN")])
+    report.add_comparison(ml="dual-view CNN + vetting features", baseline="classical vetting",
+                          metric="AUC on simulated test TCEs",
+                          ml_value=ev.metrics["dual-view CNN + vetting features"].auc, baseline_value=vet.auc,
+                          diff=ev.differences[("dual-view CNN + vetting features", "classical vetting")])
     with report.step("kepler90"):
-        k90 = search_kepler90(data, model=dual.model, config=config)
+        k90 = search_kepler90(data, model=vetted.model, config=config)
     for c, m in zip(k90.candidates, k90.matches):
         score = "-" if c.planet_score is None else f"{c.planet_score:.3f}"
         report.notes.append(f"Kepler-90 [{data.tiers['kepler90_lightcurves']}]: P = {c.signal.period:.3f} d, "

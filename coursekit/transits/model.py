@@ -175,12 +175,49 @@ def train_classifier(
 
 
 @torch.no_grad()
-def predict_proba(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarray:
-    """Planet probability (sigmoid of the logit) for every TCE in ``ds``: (n,) floats in [0, 1]."""
+def predict_logits(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarray:
+    """The CNN's logit for every TCE in ``ds`` (views only, no vetter): (n,) floats."""
     from coursekit.training import predict
 
-    logits = predict(model, make_loader(ds, model.views, batch_size))
-    return 1.0 / (1.0 + np.exp(-logits.astype(float)))
+    return predict(model, make_loader(ds, model.views, batch_size)).astype(float)
+
+
+def dataset_features(model: TransitCNN, ds: Any, logits: np.ndarray | None = None) -> np.ndarray:
+    """The vetter's (n, F) features of every TCE in ``ds`` (its vetting statistics, views and TCE ephemeris)."""
+    from coursekit.transits.vetting import vetting_features
+
+    logits = predict_logits(model, ds) if logits is None else logits
+    p = ds.params  # simulated TCEs carry the pipeline's ephemeris as tce_*; real KOIs their catalogue ephemeris
+    period = p["tce_period"] if "tce_period" in p else p["period"]
+    duration = p["tce_duration"] if "tce_duration" in p else p["duration"]
+    return vetting_features(ds.vetting, ds.global_view, ds.local_view, period, duration, logits)
+
+
+@torch.no_grad()
+def predict_proba(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarray:
+    """Planet probability for every TCE in ``ds``: (n,) floats in [0, 1].
+
+    The sigmoid of the CNN's logit, or, for a model with a :class:`~coursekit.transits.vetting.Vetter`
+    (:func:`calibrate`), the vetter's calibrated probability from the logit and the vetting features.
+    """
+    logits = predict_logits(model, ds, batch_size)
+    vetter = getattr(model, "vetter", None)
+    if vetter is not None:
+        return vetter.predict_proba(dataset_features(model, ds, logits))
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def calibrate(model: TransitCNN, val: Any, *, l2: float = 1e-2) -> TransitCNN:
+    """A copy of ``model`` with a :class:`~coursekit.transits.vetting.Vetter` fitted on ``val`` (a TransitDataset
+    the CNN was not trained on): vetting features plus calibration, so a score of 0.5 means even odds."""
+    import copy
+
+    from coursekit.transits.vetting import FEATURES, Vetter
+
+    out = copy.deepcopy(model)
+    out.vetter = Vetter(len(FEATURES)).fit(dataset_features(model, val), np.asarray(val.label), l2=l2)
+    out.eval()
+    return out
 
 
 #: Topic name recorded in (and required of) every transits model file.
@@ -194,8 +231,12 @@ def save_model(model: TransitCNN, path: str | Path, *, extra: dict[str, Any] | N
     """
     from coursekit.checkpoint import save_model as _save
 
-    return _save(path, topic=TOPIC, state_dict=model.state_dict(),
-                 config={"views": list(model.views), "cnn": model.config.to_dict()}, extra=extra or {})
+    config: dict[str, Any] = {"views": list(model.views), "cnn": model.config.to_dict()}
+    if getattr(model, "vetter", None) is not None:
+        from coursekit.transits.vetting import FEATURES
+
+        config["vetter_features"] = list(FEATURES)
+    return _save(path, topic=TOPIC, state_dict=model.state_dict(), config=config, extra=extra or {})
 
 
 def load_model(path: str | Path) -> TransitCNN:
@@ -211,6 +252,12 @@ def load_model(path: str | Path) -> TransitCNN:
     config = ck.config if isinstance(ck.config, dict) else {}
     try:
         model = TransitCNN(tuple(config["views"]), CNNConfig.from_dict(config["cnn"]))
+        if "vetter_features" in config:
+            from coursekit.transits.vetting import FEATURES, Vetter
+
+            if list(config["vetter_features"]) != list(FEATURES):
+                raise ValueError(f"its vetter uses features {config['vetter_features']}, this version {FEATURES}")
+            model.vetter = Vetter(len(FEATURES))
         model.load_state_dict(ck.state_dict)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: not a transit-classifier model ({type(exc).__name__}: "
@@ -221,11 +268,26 @@ def load_model(path: str | Path) -> TransitCNN:
 
 
 @torch.no_grad()
-def score_views(model: TransitCNN, global_views: np.ndarray, local_views: np.ndarray) -> np.ndarray:
-    """Planet probability for raw view arrays (n, 2001) and (n, 201); the model picks the views it uses."""
-    arrays = {"global": np.asarray(global_views, np.float32), "local": np.asarray(local_views, np.float32)}
+def score_views(model: TransitCNN, global_views: np.ndarray, local_views: np.ndarray, *,
+                vetting: dict[str, Any] | None = None, period: Any = None, duration: Any = None) -> np.ndarray:
+    """Planet probability for raw view arrays (n, 2001) and (n, 201); the model picks the views it uses.
+
+    A calibrated model (with a vetter, :func:`calibrate`) also needs each TCE's ``vetting`` statistics (dict of
+    (n,) arrays or one ``VettingStats.to_dict()``) and its ``period`` and ``duration`` (days).
+    """
+    g = np.atleast_2d(np.asarray(global_views, np.float32))
+    loc = np.atleast_2d(np.asarray(local_views, np.float32))
+    arrays = {"global": g, "local": loc}
     model.eval()
     device = next(model.parameters()).device
     xs = [torch.from_numpy(arrays[v]).to(device) for v in model.views]
-    logits = model(*xs).float().cpu().numpy()
-    return 1.0 / (1.0 + np.exp(-logits.astype(float)))
+    logits = model(*xs).float().cpu().numpy().astype(float)
+    vetter = getattr(model, "vetter", None)
+    if vetter is None:
+        return 1.0 / (1.0 + np.exp(-logits))
+    if vetting is None or period is None or duration is None:
+        raise ValueError("this model calibrates its score with vetting features: pass vetting=, period= and "
+                         "duration= (coursekit.transits.search.find_candidates does)")
+    from coursekit.transits.vetting import vetting_features
+
+    return vetter.cpu().predict_proba(vetting_features(vetting, g, loc, period, duration, logits))

@@ -550,7 +550,8 @@ def find_candidates(
         elif model is not None:
             from coursekit.transits.model import score_views
 
-            cand = Candidate(sig, st, vs, g, loc, float(score_views(model, g[None], loc[None])[0]),
-                             snr_without_strongest=rest)
+            score = score_views(model, g[None], loc[None], vetting=st.to_dict(), period=sig.period,
+                                duration=sig.duration)
+            cand = Candidate(sig, st, vs, g, loc, float(score[0]), snr_without_strongest=rest)
         out.append(cand)
     return out

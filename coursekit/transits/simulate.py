@@ -17,11 +17,23 @@ The reduced-mode stand-in for the Kepler DR24 TCE set of Shallue & Vanderburg (2
 * **eclipsing binaries** (label 0): primary and secondary eclipses (secondary
   at phase ~0.5, depth ratio set by the surface-brightness ratio), large
   radius ratios and grazing geometries give V shapes; twins are often
-  detected at half the period, so odd and even "transits" differ;
+  detected at half the period, so odd and even "transits" differ; a third of the others' TCEs are the
+  secondary eclipse, found once the primaries are masked;
 * **background eclipsing binaries** (label 0): the same, diluted by a
   brighter foreground star to planet-like depths;
-* **quiet stars** (label 0): no signal; the TCE ephemeris is random, as for
-  a noise-triggered detection.
+* **quiet stars** (label 0): no signal; the TCE is a noise-triggered detection: a random period, the epoch
+  on the deepest dip of the noise folded on it;
+* **heartbeat stars** (label 0): eccentric binaries (e 0.3-0.8, P 3-40 d) whose tidal distortion at periastron
+  makes a brief brightening and dip once per orbit (Kumar, Ao & Quataert 1995; Thompson et al. 2012, eq. 1),
+  0.02-0.5 % in amplitude;
+* **spotted fast rotators** (label 0): young active stars, rotation 0.5-5 d and 0.3-3 % spot modulation that
+  the flattening cannot follow (McQuillan et al. 2014), so its residual dips repeat at the rotation period;
+* **pulsators** (label 0): gamma Doradus (0.3-3 d) and delta Scuti (0.02-0.25 d) stars, several modes of
+  0.01-0.5 % beating together (Uytterhoeven et al. 2011).
+
+The TCE of a variable star (heartbeat, rotator, pulsator) is where the search finds its deepest repeating dip:
+the noiseless signal folded on its period (the rotation or dominant pulsation period times the smallest integer
+that reaches the 0.8-d search minimum), the epoch at its minimum and the duration where it is below half-depth.
 
 Each object gets a TCE ephemeris (period, epoch, duration, with small
 detection errors) as the Kepler pipeline would provide. :func:`make_dataset`
@@ -38,7 +50,9 @@ import numpy as np
 
 from coursekit.transits.data import LONG_CADENCE_DAYS
 
-KINDS = ("planet", "eb", "beb", "quiet")
+KINDS = ("planet", "eb", "beb", "quiet", "heartbeat", "spotted", "pulsator")
+#: Kinds whose signal is stellar variability, not an eclipse; their TCE is the deepest repeating dip.
+VARIABLE_KINDS = ("heartbeat", "spotted", "pulsator")
 #: Solar radius over AU, for a/R* from Kepler's third law.
 _AU_PER_RSUN = 215.032
 
@@ -47,7 +61,7 @@ _AU_PER_RSUN = 215.032
 class SimulationConfig:
     """Everything that shapes the simulated population (one frozen object per run size).
 
-    n_quarters: quarters of data (~90 d each). fractions: share of planet, eb, beb, quiet.
+    n_quarters: quarters of data (~90 d each). fractions: share of each of :data:`KINDS`.
     period_range: days (log-uniform). cdpp_range_ppm: 6.5-h CDPP (log-uniform).
     planet_snr_range: expected transit SNR of planets, white and red noise included (log-uniform); the lower end
     sits just above
@@ -58,7 +72,7 @@ class SimulationConfig:
     quarter_days: float = 90.0
     start_bkjd: float = 131.5
     cadence_days: float = LONG_CADENCE_DAYS
-    fractions: tuple[float, float, float, float] = (0.5, 0.2, 0.15, 0.15)
+    fractions: tuple[float, ...] = (0.5, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05)
     period_range: tuple[float, float] = (0.8, 60.0)
     cdpp_range_ppm: tuple[float, float] = (30.0, 300.0)
     planet_snr_range: tuple[float, float] = (8.0, 150.0)
@@ -162,6 +176,9 @@ def _batman_dip(time, t0, period, k, a_rs, b, u, config) -> np.ndarray:
 
 def _draw_kinds(n: int, config: SimulationConfig, rng: np.random.Generator) -> np.ndarray:
     f = np.asarray(config.fractions, float)
+    if len(f) != len(KINDS) or np.any(f < 0) or not f.sum() > 0:
+        raise ValueError(f"SimulationConfig.fractions must give {len(KINDS)} non-negative shares, one per kind "
+                         f"{KINDS}, got {config.fractions}")
     counts = np.floor(f / f.sum() * n).astype(int)
     counts[0] += n - counts.sum()
     kinds = np.repeat(np.array(KINDS), counts)
@@ -187,6 +204,9 @@ def simulate_lightcurves(
 
     config = config or SimulationConfig()
     rng = _rng(seed)
+    # the heartbeat stars, rotators, pulsators and secondary-eclipse TCEs draw from a child stream, so the planets,
+    # binaries and noise of a given seed are the same as before these kinds existed
+    xrng = rng.spawn(1)[0]
     if kinds is None:
         kinds = _draw_kinds(n, config, rng)
     kinds = np.asarray(kinds)
@@ -211,6 +231,8 @@ def simulate_lightcurves(
     # --- orbits (all kinds), TCE ephemerides
     p_lo, p_hi = config.period_range[0], min(config.period_range[1], baseline / 3)
     period = np.exp(rng.uniform(np.log(p_lo), np.log(p_hi), n))
+    hb_hi = max(min(40.0, baseline / 3), 3.5)  # heartbeat stars: 3-40 d orbits (Thompson et al. 2012)
+    period = np.where(kinds == "heartbeat", np.exp(xrng.uniform(np.log(3.0), np.log(hb_hi), n)), period)
     t0 = config.start_bkjd + rng.uniform(0, 1, n) * period
     is_binary = np.isin(kinds, ("eb", "beb"))
     k = np.where(is_binary, rng.uniform(0.3, 1.0, n), 0.05)
@@ -256,6 +278,9 @@ def simulate_lightcurves(
     secondary_ratio = np.where(twin, rng.uniform(0.8, 1.0, n), secondary_ratio)
     ecosw = np.where(is_binary, rng.normal(0, 0.02, n), 0.0)
     half_period_tce = twin & (rng.random(n) < 0.6)
+    # after the primary eclipses are masked the search finds the secondary as a TCE of its own at the same period
+    # (many DR24 false positives are such secondary-eclipse TCEs, Thompson et al. 2018)
+    secondary_tce = is_binary & ~half_period_tce & (secondary_ratio > 0.05) & (xrng.random(n) < 0.3)
 
     # quiet stars: a random "noise" ephemeris with a planet-like duration
     quiet = kinds == "quiet"
@@ -264,7 +289,7 @@ def simulate_lightcurves(
 
     # --- signals
     flux = np.ones((n, n_cad))
-    for i in np.flatnonzero(~quiet):
+    for i in np.flatnonzero(np.isin(kinds, ("planet", "eb", "beb"))):
         if kinds[i] == "planet":
             dip = _batman_dip(time, t0[i], period[i], k[i], a_rs[i], b[i], (u1[i], u2[i]), config)
             flux[i] -= dip
@@ -284,6 +309,10 @@ def simulate_lightcurves(
     spot_amp = np.exp(rng.uniform(*np.log(config.spot_amp_range), n))
     phase1, phase2 = rng.uniform(0, 2 * np.pi, (2, n))
     tau_evol = rng.uniform(10, 60, n)
+    spotted = kinds == "spotted"  # young fast rotators: 0.5-5 d, 0.3-3 %, spots evolving over days to weeks
+    p_rot = np.where(spotted, np.exp(xrng.uniform(np.log(0.5), np.log(5.0), n)), p_rot)
+    spot_amp = np.where(spotted, np.exp(xrng.uniform(np.log(3e-3), np.log(3e-2), n)), spot_amp)
+    tau_evol = np.where(spotted, xrng.uniform(5, 30, n), tau_evol)
     tt = (time - time[0])[None, :]
     envelope = 1 + 0.4 * np.sin(2 * np.pi * tt / tau_evol[:, None] + phase2[:, None])
     spots = spot_amp[:, None] * envelope * (
@@ -291,6 +320,27 @@ def simulate_lightcurves(
         + 0.4 * np.sin(4 * np.pi * tt / p_rot[:, None] + 2 * phase1[:, None])
     )
     flux *= 1 + spots
+    variability = np.zeros((n, n_cad))  # heartbeat / pulsation signal (noiseless), for the TCE of variable stars
+    var_amp = np.zeros(n)
+    for i in np.flatnonzero(kinds == "heartbeat"):
+        e = xrng.uniform(0.3, 0.8)
+        var_amp[i] = np.exp(xrng.uniform(np.log(2e-4), np.log(5e-3)))
+        variability[i] = var_amp[i] * heartbeat_signal(time, period[i], t0[i], e, xrng.uniform(0, 2 * np.pi),
+                                                       np.radians(xrng.uniform(20, 90)))
+    for i in np.flatnonzero(kinds == "pulsator"):
+        delta_scuti = xrng.random() < 0.5
+        p0 = np.exp(xrng.uniform(*np.log((0.02, 0.25) if delta_scuti else (0.3, 3.0))))
+        n_modes = int(xrng.integers(2, 6))
+        periods = p0 * np.concatenate([[1.0], xrng.uniform(0.85, 1.15, n_modes - 1)])
+        amps = np.exp(xrng.uniform(np.log(1e-4), np.log(5e-3), n_modes))
+        amps[0] = amps.max() * 1.5
+        phases = xrng.uniform(0, 2 * np.pi, n_modes)
+        variability[i] = (amps[:, None] * np.sin(2 * np.pi * time[None, :] / periods[:, None] + phases[:, None])).sum(0)
+        period[i], var_amp[i] = p0, amps.sum()
+    flux *= 1 + variability
+    for i in np.flatnonzero(spotted):
+        period[i] = p_rot[i]
+        variability[i] = spots[i]
     white = rng.standard_normal((n, n_cad))
     for i in range(n):  # AR(1): x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t
         phi = np.exp(-dt / tau_red[i])
@@ -309,8 +359,17 @@ def simulate_lightcurves(
 
     # --- the TCE ephemeris the pipeline would report
     tce_period = np.where(half_period_tce, period / 2, period) * (1 + rng.normal(0, 2e-5, n))
-    tce_t0 = t0 + rng.normal(0, 0.05, n) * duration
+    t_sec = t0 + period * (0.5 + 2 / np.pi * ecosw)
+    tce_t0 = np.where(secondary_tce, t_sec, t0) + rng.normal(0, 0.05, n) * duration
     tce_duration = duration * np.exp(rng.normal(0, 0.1, n))
+    for i in np.flatnonzero(quiet):  # a noise TCE sits on the deepest dip of the noise folded on its period
+        tce_t0[i] = _deepest_dip(time, flux[i], tce_period[i], tce_duration[i])
+    for i in np.flatnonzero(np.isin(kinds, VARIABLE_KINDS)):
+        p_tce, t_min, dur, dep = variability_tce(time, variability[i], period[i], period_min=0.8)
+        tce_period[i], tce_t0[i], tce_duration[i] = p_tce, t_min, dur
+        t0[i], duration[i], depth[i] = t_min, dur, dep
+        if kinds[i] != "heartbeat":
+            period[i] = p_tce
     label = (kinds == "planet").astype(np.int64)
     params = {
         "kind": kinds,
@@ -327,14 +386,77 @@ def simulate_lightcurves(
         "secondary_ratio": secondary_ratio,
         "secondary_phase": np.where(is_binary, 0.5 + 2 / np.pi * ecosw, np.nan),
         "half_period_tce": half_period_tce,
+        "secondary_tce": secondary_tce,
         "cdpp_ppm": cdpp,
         "p_rot": p_rot,
         "spot_amp": spot_amp,
+        "variability_amp": var_amp,
         "tce_period": tce_period,
         "tce_t0": tce_t0,
         "tce_duration": tce_duration,
     }
     return SimulatedLightCurves(time=time, flux=flux.astype(np.float32), params=params)
+
+
+def _deepest_dip(time: np.ndarray, flux: np.ndarray, period: float, duration: float) -> float:
+    """Epoch (days) of the lowest mean flux in boxes of ``duration`` of the light curve folded on ``period``
+    (what a box search settles on in pure noise at that period); NaN cadences ignored."""
+    ok = np.isfinite(flux)
+    n_bins = max(4, int(period / max(duration, 1e-3)))
+    idx = np.minimum((np.mod(time[ok] - time[0], period) / period * n_bins).astype(int), n_bins - 1)
+    c = np.bincount(idx, minlength=n_bins)
+    mean = np.bincount(idx, flux[ok], minlength=n_bins) / np.maximum(c, 1)
+    mean = np.where(c > 0, mean, np.inf)
+    return float(time[0] + (int(np.argmin(mean)) + 0.5) / n_bins * period)
+
+
+def heartbeat_signal(time: np.ndarray, period: float, t_peri: float, ecc: float, omega: float, incl: float
+                     ) -> np.ndarray:
+    """Tidal "heartbeat" of an eccentric binary, scaled so its largest excursion is 1 (Thompson et al. 2012, eq. 1).
+
+    ``dF/F = S [1 - 3 sin^2 i sin^2(nu - omega)] / (r / a)^3`` with the true anomaly ``nu(t)`` from Kepler's
+    equation and ``r / a = (1 - e^2) / (1 + e cos nu)`` (Kumar, Ao & Quataert 1995); the mean is removed.
+    time (n,) days; period days; t_peri: a time of periastron; ecc: eccentricity; omega, incl: radians.
+    """
+    mean_anom = 2 * np.pi * np.mod((np.asarray(time, float) - t_peri) / period, 1.0)
+    ecc_anom = mean_anom.copy()
+    for _ in range(30):  # Newton on E - e sin E = M
+        ecc_anom -= (ecc_anom - ecc * np.sin(ecc_anom) - mean_anom) / (1 - ecc * np.cos(ecc_anom))
+    nu = 2 * np.arctan2(np.sqrt(1 + ecc) * np.sin(ecc_anom / 2), np.sqrt(1 - ecc) * np.cos(ecc_anom / 2))
+    sep = (1 - ecc**2) / (1 + ecc * np.cos(nu))
+    sig = (1 - 3 * np.sin(incl) ** 2 * np.sin(nu - omega) ** 2) / sep**3
+    sig -= np.median(sig)
+    return sig / np.max(np.abs(sig))
+
+
+def variability_tce(time: np.ndarray, signal: np.ndarray, period: float, *, period_min: float = 0.8,
+                    n_bins: int = 400) -> tuple[float, float, float, float]:
+    """The TCE a transit search makes of periodic stellar variability: ``(period, t0, duration, depth)``, days.
+
+    The period is ``period`` times the smallest integer reaching ``period_min`` (a search starting there sees the
+    variability folded on a multiple of its period); the noiseless ``signal`` (n,) (fractional, on ``time``) is
+    folded and binned, the epoch is its minimum and the duration the width below half the depth (from the
+    median), clipped to the search's 1.5-12 h boxes and a fifth of the period.
+    """
+    k = max(1, int(np.ceil(period_min / period - 1e-9)))
+    p = period * k
+    ph = np.mod(time - time[0], p) / p
+    idx = np.minimum((ph * n_bins).astype(int), n_bins - 1)
+    c = np.bincount(idx, minlength=n_bins)
+    prof = np.bincount(idx, signal, minlength=n_bins) / np.maximum(c, 1)
+    prof = np.where(c > 0, prof, np.median(signal))
+    j = int(np.argmin(prof))
+    depth = float(np.median(prof) - prof[j])
+    below = prof < np.median(prof) - 0.5 * depth
+    width = 1  # contiguous run of bins below half depth around the minimum (cyclic)
+    while width < n_bins and below[(j + width) % n_bins]:
+        width += 1
+    left = 1
+    while left < n_bins and below[(j - left) % n_bins]:
+        left += 1
+    dur = float(np.clip((width + left - 1) / n_bins * p, 1.5 / 24, min(0.5, 0.2 * p)))
+    t0 = float(time[0] + (j + 0.5) / n_bins * p)
+    return float(p), t0, dur, max(depth, 0.0)
 
 
 @dataclass
