@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from coursekit.astro.config import AstroConfig
 from coursekit.astro.experiment import (
@@ -13,6 +14,7 @@ from coursekit.astro.experiment import (
     evaluate,
     fit_baselines,
     locate_cluster,
+    neighbour_effect,
     simulate_data,
     train,
 )
@@ -42,6 +44,25 @@ def test_steps_on_a_tiny_configuration(tiny_data):
     # the paired difference is the difference of the accuracies on the same sources
     d = ev.cnn_minus["random forest"]
     assert d.value == pytest.approx(ev.accuracy["CNN"].value - ev.accuracy["random forest"].value, abs=1e-12)
+
+
+def test_neighbour_effect_is_the_paired_difference_on_crowded_and_clean_stamps(tiny_data):
+    data = tiny_data
+    masked = train(data, TINY, progress=False)
+    raw = train(data, TINY, progress=False, mask_neighbours=False)
+    assert masked.mask_neighbours and not raw.mask_neighbours
+    ne = neighbour_effect(data, masked, raw, n_boot=50)
+    t = data.test.table
+    bright = np.asarray(t["mag_true"]) <= data.spec.mag_limit
+    crowded = np.asarray(t["n_neighbour_px"]) > 0
+    assert ne.n_with == int((bright & crowded).sum()) > 0 and ne.n_with + ne.n_without == int(bright.sum())
+    assert ne.with_neighbour.value == pytest.approx(ne.accuracy_masked.value - ne.accuracy_raw.value, abs=1e-12)
+    # the clean stamps are identical with and without masking: only training differs there
+    ds_m, ds_r = data.test.dataset(), data.test.dataset(mask_neighbours=False)
+    clean = np.nonzero(~crowded)[0]
+    assert torch.equal(ds_m.x[clean], ds_r.x[clean]) and not torch.equal(ds_m.x, ds_r.x)
+    with pytest.raises(ValueError, match="mask_neighbours=True first"):
+        neighbour_effect(data, raw, masked)
 
 
 def test_simulate_data_refuses_shared_seeds():
@@ -76,5 +97,5 @@ def test_run_report_is_strict_json(monkeypatch, tmp_path, no_network):
     d = report.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["topic"] == "astro" and d["tiers"]["dss_m67_image"] == "stand-in"
-    assert len(d["comparisons"]) == 2 and {"data", "train", "evaluate", "baseline"} <= set(d["timings"])
+    assert len(d["comparisons"]) == 3 and {"data", "train", "evaluate", "baseline", "neighbours"} <= set(d["timings"])
     assert any("stand-in" in n for n in d["notes"])

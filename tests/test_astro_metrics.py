@@ -69,3 +69,14 @@ def test_paired_accuracy_difference():
     with pytest.raises(ValueError, match="one prediction per source"):
         paired_accuracy_difference(y, a[:5], b)
 
+
+
+def test_describe_difference():
+    from coursekit.astro.metrics import describe_difference
+    from coursekit.metrics import Measurement
+
+    assert describe_difference(Measurement(0.012, 0.004)) == "+0.012 ± 0.004 (3.0 sigma: significant at 2 sigma)"
+    assert describe_difference(Measurement(-0.005, 0.004)).endswith("(1.2 sigma: not significant at 2 sigma)")
+    assert describe_difference(Measurement(0.0, 0.0)) == "0 (they agree on every source)"
+    assert "too few sources" in describe_difference(Measurement(0.01, 0.0))
+    assert "not measured" in describe_difference(Measurement(float("nan"), 0.0))

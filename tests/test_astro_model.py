@@ -74,3 +74,35 @@ def test_labelled_sample_labels_and_stamps():
     by_id = {int(i): int(g) for i, g in zip(truth["id"], truth["is_galaxy"])}
     assert all(by_id[int(i)] == int(g) for i, g in zip(s.table["truth_id"], s.table["is_galaxy"]))
 
+
+
+def test_labelled_sample_masks_only_other_segments():
+    """Each stamp's neighbour mask holds exactly the stamp pixels of the *other* deblended segments."""
+    from coursekit.astro.detect import detect
+    from coursekit.astro.simulate import simulate_field
+
+    f = simulate_field(seed=5, shape=(192, 192), n_stars=25, n_galaxies=25, min_separation=6.0)
+    det = detect(f.data, f.wcs, fwhm=f.spec.psf_fwhm)
+    s = labelled_sample(f, stamp_size=15, detection=det)
+    seg = det.segmentation.data
+    assert s.neighbours.shape == s.stamps.shape and s.neighbours.any()
+    np.testing.assert_array_equal(s.table["n_neighbour_px"], s.neighbours.sum(axis=(1, 2)))
+    for i in np.nonzero(s.table["n_neighbour_px"])[0][:5]:
+        xc, yc = int(round(float(s.table["x"][i]))), int(round(float(s.table["y"][i])))
+        labs = seg[yc - 7 : yc + 8, xc - 7 : xc + 8]  # away from the edges in this field
+        if labs.shape != (15, 15):
+            continue
+        own = int(s.table["id"][i])
+        np.testing.assert_array_equal(s.neighbours[i], (labs > 0) & (labs != own))
+    # the dataset blanks them; without masks a sample refuses to pretend
+    ds = s.dataset()
+    i = int(np.argmax(s.table["n_neighbour_px"]))
+    assert (ds.x[i, 0].numpy()[s.neighbours[i]] == 0).all()
+    raw = s.dataset(mask_neighbours=False)
+    assert not torch.equal(raw.x[i], ds.x[i])
+    from coursekit.astro.model import LabelledSample
+
+    with pytest.raises(ValueError, match="no neighbour masks"):
+        LabelledSample(s.table, s.stamps, s.background).dataset()
+    sub = s.subset(np.arange(len(s)) < 3)
+    assert sub.neighbours.shape == (3, 15, 15)

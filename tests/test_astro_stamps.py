@@ -12,6 +12,7 @@ from coursekit.astro.simulate import gaussian_psf_stamp, make_tan_wcs
 from coursekit.astro.stamps import (
     StampDataset,
     cutout_stamps,
+    neighbour_masks,
     normalise_stamps,
     ring_background,
     stamp_tensor,
@@ -147,3 +148,47 @@ def test_stamp_tensor_is_wcs_aware_and_brightness_free():
     edge = stamp_tensor(_gauss_image(), wcs, wcs.pixel_to_world(1.0, 15.0), 11)
     assert torch.isfinite(edge).all() and int((edge[0, :, :4] == 0).all())   # off-image pixels are 0
 
+
+
+def test_neighbour_masks_hand_computed():
+    seg = np.zeros((7, 9), int)
+    seg[2:5, 1:4] = 1   # the source
+    seg[2:5, 5:7] = 2   # its neighbour
+    seg[0, 7] = 3       # another neighbour
+    m = neighbour_masks(seg, [1], [4.0], [3.0], 5)  # stamp: image x 2..6, y 1..5
+    expected = np.zeros((5, 5), bool)
+    expected[1:4, 3:5] = True  # segment 2: image x 5..6, y 2..4 -> stamp x 3..4, y 1..3; segment 3 is outside
+    np.testing.assert_array_equal(m[0], expected)
+    m2 = neighbour_masks(seg, [2], [5.0], [2.0], 5)  # the neighbour's stamp: image x 3..7, y 0..4
+    expected = np.zeros((5, 5), bool)
+    expected[2:5, 0] = True  # segment 1 at image x = 3
+    expected[0, 4] = True    # segment 3 at image (x, y) = (7, 0)
+    np.testing.assert_array_equal(m2[0], expected)
+    assert not neighbour_masks(seg, [1], [0.0], [0.0], 5)[0][:2].any()  # off-image rows stay unmasked
+    with pytest.raises(ValueError, match="integer label image"):
+        neighbour_masks(seg.astype(float), [1], [2.0], [3.0], 5)
+    with pytest.raises(ValueError, match="one label per source"):
+        neighbour_masks(seg, [1, 2], [2.0], [3.0], 5)
+
+
+def test_masking_a_neighbour_restores_the_isolated_stamp():
+    """A star with a bright neighbour 7 px away: masking the neighbour's pixels brings its normalised stamp back
+    to that of the same star alone (the neighbour's flux no longer enters the background or the divisor)."""
+    alone = _gauss_image(shape=(40, 50), x=20.0, y=15.0, flux=1000.0, sky=10.0)
+    pair = alone + _gauss_image(shape=(40, 50), x=27.0, y=15.0, flux=3000.0, sky=0.0)
+    seg = np.zeros(pair.shape, int)
+    seg[9:22, 14:24] = 1
+    seg[9:22, 24:34] = 2  # the neighbour's segment starts 3.5 px from the star
+    st_alone, _, _ = cutout_stamps(alone, [20.0], [15.0], 21)
+    st_pair, _, _ = cutout_stamps(pair, [20.0], [15.0], 21)
+    mask = neighbour_masks(seg, [1], [20.0], [15.0], 21)
+    clean = StampDataset(st_alone, Table({"is_galaxy": [0]}), background=10.0).x[0, 0].numpy()
+    raw = StampDataset(st_pair, Table({"is_galaxy": [0]}), background=10.0).x[0, 0].numpy()
+    masked_ds = StampDataset(st_pair, Table({"is_galaxy": [0]}), background=10.0, mask=mask)
+    masked = masked_ds.x[0, 0].numpy()
+    assert (masked[mask[0]] == 0).all()
+    keep = ~mask[0]
+    assert np.abs(masked - clean)[keep].max() < 0.1 * np.abs(raw - clean)[keep].max()
+    assert masked_ds.table["norm_flux"][0] == pytest.approx(1000.0, rel=0.02)  # the star's own flux
+    with pytest.raises(ValueError, match="mask shape"):
+        StampDataset(st_pair, Table({"is_galaxy": [0]}), mask=mask[:, :5])

@@ -19,12 +19,14 @@ photutils implements it:
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
+from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS
 
 #: Radii (pixels) of the two circular apertures whose flux ratio is the concentration index.
@@ -154,7 +156,13 @@ def detect(data: np.ndarray, wcs: WCS | None = None, *, fwhm: float = 3.0, n_sig
     sub = np.where(bad, 0.0, data - bkg_map)
     size = 2 * int(np.ceil(2 * fwhm)) + 1
     kernel = make_2dgaussian_kernel(fwhm, size=size)
-    convolved = convolve(sub, kernel, mask=bad if bad.any() else None, normalize_kernel=True)
+    with warnings.catch_warnings():
+        # a blank region wider than the kernel (a rotated plate's corners, a mosaic's edge) stays NaN after the
+        # kernel-renormalising interpolation; astropy warns, and those pixels are masked below anyway
+        warnings.filterwarnings("ignore", message="nan_treatment='interpolate', however, NaN values detected",
+                                category=AstropyUserWarning)
+        convolved = convolve(sub, kernel, mask=bad if bad.any() else None, normalize_kernel=True)
+    convolved = np.where(np.isfinite(convolved), convolved, 0.0)
     threshold = n_sigma * rms_map
     if deblend not in ("photutils", None):
         raise ValueError(f"deblend must be 'photutils' or None, got {deblend!r}")

@@ -259,12 +259,13 @@ quiz_questions("astro", [
     Question("Each stamp is divided by its flux before it reaches the CNN. What does the CNN lose?",
              choices={"a": "the source's shape", "b": "the source's brightness (S/N)", "c": "its position"},
              answer="b", explain="Normalised stamps show shape, not brightness; the random forest still sees log_snr, "
-                                 "one reason it can beat the CNN here."),
-    Question("On bright simulated sources the CNN reaches 0.972 ± 0.008 and the concentration cut 0.991 ± 0.005. "
-             "The paired difference is -0.019 ± 0.009. What can you claim?",
+                                 "one reason it keeps up with the CNN here."),
+    Question("An earlier version of this notebook cut stamps with their neighbours left in. On bright simulated "
+             "sources its CNN reached 0.972 ± 0.008 and the concentration cut 0.991 ± 0.005; the paired difference "
+             "was -0.019 ± 0.009. What could it claim?",
              choices={"a": "the CNN is better", "b": "the cut is better, at about 2 sigma", "c": "they are identical"},
-             answer="b", explain="-0.019 / 0.009 is about 2.1 sigma: marginal evidence that the simple cut wins on a "
-                                 "Gaussian-PSF simulation."),
+             answer="b", explain="-0.019 / 0.009 is about 2.1 sigma: marginal evidence that the simple cut won; "
+                                 "masking the neighbours (section 7) removed the CNN's handicap."),
     Question("M67's proper motion is about 11 mas/yr. How far (arcsec) has it moved between the 1951 plate and 2016?",
              answer=0.715, rtol=0.05, unit="arcsec",
              feedback=[(715.0, "That is in mas; give arcsec.")],

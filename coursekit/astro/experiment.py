@@ -9,6 +9,8 @@
 5. :func:`train`: the star/galaxy CNN (:mod:`coursekit.astro.model`).
 6. :func:`evaluate`: accuracies above the stated limit with binomial errors, ML minus baseline with a paired
    bootstrap, and accuracy in magnitude bins (where, if anywhere, the CNN starts to beat the cut).
+7. :func:`neighbour_effect`: the CNN trained on stamps whose neighbours are masked by the deblended segmentation
+   against one trained on the raw stamps, on the same held-out sources, with and without a neighbour in the stamp.
 
 ``python -m coursekit astro run`` and the bench call the same steps.
 """
@@ -154,26 +156,31 @@ def fit_baselines(data: SimulatedData, *, seed: int = 0) -> Baselines:
 
 @dataclass
 class Trained:
-    """The trained CNN, its training ``history``, the catalogue ``features`` it takes and their ``feature_stats``."""
+    """The trained CNN, its training ``history``, the catalogue ``features`` it takes and their ``feature_stats``,
+    and whether its stamps have their neighbours masked (``mask_neighbours``)."""
 
     model: StarGalaxyCNN
     history: object
     features: tuple[str, ...] = ()
     feature_stats: tuple | None = None
+    mask_neighbours: bool = True
 
 
 def train(data: SimulatedData, config: AstroConfig | None = None, *, val_fraction: float = 0.2, seed: int = 0,
-          progress: bool | None = None) -> Trained:
+          progress: bool | None = None, mask_neighbours: bool = True) -> Trained:
     """Train :class:`~coursekit.astro.model.StarGalaxyCNN` on the training stamps (``val_fraction`` held back for
-    early stopping)."""
+    early stopping).
+
+    ``mask_neighbours``: blank the stamp pixels that the deblended segmentation gives to other sources (default);
+    ``False`` shows the network the raw stamps, neighbours and all (for the comparison in notebook 08)."""
     cfg = config or get_config()
-    ds = data.train.dataset(features=cfg.cnn_features)
+    ds = data.train.dataset(features=cfg.cnn_features, mask_neighbours=mask_neighbours)
     idx = np.random.default_rng(seed).permutation(len(ds))
     n_val = max(1, int(round(val_fraction * len(ds))))
     tr = torch.utils.data.Subset(ds, idx[n_val:].tolist())
     va = torch.utils.data.Subset(ds, idx[:n_val].tolist())
     model, hist = train_cnn(tr, va, epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed, progress=progress)
-    return Trained(model, hist, tuple(cfg.cnn_features), ds.feature_stats)
+    return Trained(model, hist, tuple(cfg.cnn_features), ds.feature_stats, mask_neighbours)
 
 
 # --------------------------------------------------------------------------- 6. evaluation
@@ -196,8 +203,8 @@ class Evaluation:
 
 def predict_cnn(trained: Trained, sample: LabelledSample) -> np.ndarray:
     """P(galaxy) of the trained CNN on a labelled sample."""
-    return predict_proba(trained.model, sample.dataset(features=trained.features,
-                                                       feature_stats=trained.feature_stats))
+    return predict_proba(trained.model, sample.dataset(features=trained.features, feature_stats=trained.feature_stats,
+                                                       mask_neighbours=trained.mask_neighbours))
 
 
 def evaluate(data: SimulatedData, trained: Trained, baselines: Baselines, *, n_boot: int = 300, seed: int = 0,
@@ -228,6 +235,46 @@ def evaluate(data: SimulatedData, trained: Trained, baselines: Baselines, *, n_b
     faint_diff = (paired_accuracy_difference(y[faint], preds["CNN"][faint], preds["concentration cut"][faint],
                                              n_boot=n_boot, seed=seed) if faint.sum() >= 2 else Measurement(np.nan, 0))
     return Evaluation(lim, acc, minus, edges, by_mag, faint_diff, p_cnn, preds, int(bright.sum()))
+
+
+@dataclass
+class NeighbourEffect:
+    """Accuracy of the CNN with neighbour-masked stamps minus the CNN with raw stamps (paired bootstrap), on the
+    held-out sources above the limit: ``with_neighbour`` (``n_with`` sources whose stamp holds pixels of another
+    segment), ``without_neighbour`` (``n_without``) and ``all``; ``accuracy_masked``/``accuracy_raw`` on the
+    sources with a neighbour (binomial errors)."""
+
+    n_with: int
+    n_without: int
+    with_neighbour: Measurement
+    without_neighbour: Measurement
+    all: Measurement
+    accuracy_masked: Measurement
+    accuracy_raw: Measurement
+
+
+def neighbour_effect(data: SimulatedData, masked: Trained, raw: Trained, *, n_boot: int = 300,
+                     seed: int = 0) -> NeighbourEffect:
+    """What masking the neighbours out of the stamps does to the CNN (``masked`` and ``raw`` from :func:`train`
+    with ``mask_neighbours=True`` and ``False``), scored on the same held-out sources above the limit."""
+    from coursekit.astro.metrics import accuracy, paired_accuracy_difference
+
+    if not masked.mask_neighbours or raw.mask_neighbours:
+        raise ValueError("pass the CNN trained with mask_neighbours=True first, then the one trained with False")
+    t = data.test.table
+    y = np.asarray(t["is_galaxy"], bool)
+    bright = np.asarray(t["mag_true"], float) <= data.spec.mag_limit
+    crowded = np.asarray(t["n_neighbour_px"]) > 0
+    pm, pr = predict_cnn(masked, data.test) > 0.5, predict_cnn(raw, data.test) > 0.5
+
+    def diff(sel):
+        if sel.sum() < 2:
+            return Measurement(float("nan"), 0.0)
+        return paired_accuracy_difference(y[sel], pm[sel], pr[sel], n_boot=n_boot, seed=seed)
+
+    w, wo = bright & crowded, bright & ~crowded
+    return NeighbourEffect(int(w.sum()), int(wo.sum()), diff(w), diff(wo), diff(bright),
+                           accuracy(pm[w], y[w]), accuracy(pr[w], y[w]))
 
 
 # --------------------------------------------------------------------------- the whole lesson
@@ -269,4 +316,11 @@ def run(mode: str | None = None, *, progress: bool | None = False):
         report.add_comparison(ml="CNN", baseline=k, metric=f"accuracy above m={ev.mag_limit}",
                               ml_value=ev.accuracy["CNN"], baseline_value=ev.accuracy[k], diff=ev.cnn_minus[k])
     report.add_metric(f"CNN - concentration cut, accuracy below m={ev.mag_limit}", ev.faint_difference)
+    with report.step("neighbours"):
+        raw = train(data, cfg, progress=progress, mask_neighbours=False)
+        ne = neighbour_effect(data, trained, raw, n_boot=cfg.n_boot)
+    report.add_comparison(ml="CNN, neighbours masked", baseline="CNN, raw stamps",
+                          metric=f"accuracy above m={ev.mag_limit}, a neighbour in the stamp",
+                          ml_value=ne.accuracy_masked, baseline_value=ne.accuracy_raw, diff=ne.with_neighbour)
+    report.add_metric("CNN masked - raw stamps, all sources above the limit", ne.all)
     return report

@@ -104,3 +104,18 @@ def paired_accuracy_difference(is_galaxy: np.ndarray, pred_a: np.ndarray, pred_b
         return float(np.mean(aa == yy) - np.mean(bb == yy))
 
     return bootstrap_ci(diff, y, a, b, n_boot=n_boot, seed=seed)
+
+
+def describe_difference(d: Measurement, *, min_sigma: float = 2.0) -> str:
+    """One line for a paired difference: ``'+0.012 ± 0.004 (3.0 sigma: significant at 2 sigma)'``.
+
+    A difference with no uncertainty is either exact agreement (value 0: the two agree on every source) or
+    a bootstrap too small to say; neither is reported as infinitely significant."""
+    if not np.isfinite(d.value):
+        return "not measured (too few sources)"
+    if d.err <= 0:
+        return ("0 (they agree on every source)" if d.value == 0
+                else f"{d.value:+.3f} with no bootstrap spread: too few sources to judge")
+    sigma = abs(d.value) / d.err
+    verdict = "significant" if sigma >= min_sigma else "not significant"
+    return f"{d.value:+.3f} ± {d.err:.3f} ({sigma:.1f} sigma: {verdict} at {min_sigma:g} sigma)"

@@ -22,36 +22,47 @@ from torch import nn
 from coursekit.astro.baseline import add_log_snr
 from coursekit.astro.detect import Detection, cross_match, detect, table_coords
 from coursekit.astro.simulate import FieldSpec, SimulatedField, simulate_field
-from coursekit.astro.stamps import StampDataset, cutout_stamps
+from coursekit.astro.stamps import StampDataset, cutout_stamps, neighbour_masks
 
 
 @dataclass
 class LabelledSample:
     """Detections with their true labels: ``table`` (detection columns + ``is_galaxy``, ``mag_true``,
-    ``type``, ``truth_id``, ``edge``), ``stamps`` (n, size, size) raw pixels and ``background`` (n, size, size)
-    cut-outs of the background map."""
+    ``type``, ``truth_id``, ``edge``, ``n_neighbour_px``), ``stamps`` (n, size, size) raw pixels, ``background``
+    (n, size, size) cut-outs of the background map and ``neighbours`` (n, size, size) bool, the stamp pixels that
+    belong to other sources' segments (:func:`~coursekit.astro.stamps.neighbour_masks`; ``None``: not known)."""
 
     table: Table
     stamps: np.ndarray
     background: np.ndarray
+    neighbours: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.table)
 
-    def dataset(self, features: tuple[str, ...] = (), feature_stats=None) -> StampDataset:
-        """The torch dataset of normalised stamps (plus standardised ``features`` columns), label ``is_galaxy``."""
+    def dataset(self, features: tuple[str, ...] = (), feature_stats=None, *,
+                mask_neighbours: bool = True) -> StampDataset:
+        """The torch dataset of normalised stamps (plus standardised ``features`` columns), label ``is_galaxy``.
+
+        ``mask_neighbours``: blank the pixels of other sources' segments first (needs ``neighbours``)."""
+        if mask_neighbours and self.neighbours is None:
+            raise ValueError("this sample has no neighbour masks; build it with labelled_sample, or pass "
+                             "mask_neighbours=False")
         return StampDataset(self.stamps, self.table, label="is_galaxy", background=self.background,
-                            features=features, feature_stats=feature_stats)
+                            features=features, feature_stats=feature_stats,
+                            mask=self.neighbours if mask_neighbours else None)
 
     def subset(self, mask: np.ndarray) -> LabelledSample:
-        return LabelledSample(self.table[mask], self.stamps[mask], self.background[mask])
+        return LabelledSample(self.table[mask], self.stamps[mask], self.background[mask],
+                              None if self.neighbours is None else self.neighbours[mask])
 
 
 def labelled_sample(field: SimulatedField, stamp_size: int = 21, *, detection: Detection | None = None,
                     max_sep: u.Quantity = 1.0 * u.arcsec) -> LabelledSample:
     """Detect the sources of a simulated field, match them to the truth and cut stamps.
 
-    Detections with no injected source within ``max_sep`` are dropped (they have no label).
+    Detections with no injected source within ``max_sep`` are dropped (they have no label). The deblended
+    segmentation gives each stamp's ``neighbours`` mask; ``n_neighbour_px`` counts its pixels.
     """
     det = detection if detection is not None else detect(field.data, field.wcs, fwhm=field.spec.psf_fwhm)
     cat = det.catalog
@@ -68,8 +79,13 @@ def labelled_sample(field: SimulatedField, stamp_size: int = 21, *, detection: D
     x, y = np.asarray(t["x"], float), np.asarray(t["y"], float)
     stamps, edge, _ = cutout_stamps(field.data, x, y, stamp_size)
     bkg, _, _ = cutout_stamps(det.background, x, y, stamp_size)
+    if det.segmentation is not None and len(t):
+        neighbours = neighbour_masks(det.segmentation.data, np.asarray(t["id"]), x, y, stamp_size)
+    else:
+        neighbours = np.zeros(stamps.shape, bool)
     t["edge"] = edge
-    return LabelledSample(t, stamps, bkg)
+    t["n_neighbour_px"] = neighbours.sum(axis=(1, 2))
+    return LabelledSample(t, stamps, bkg, neighbours)
 
 
 def simulated_samples(seeds, spec: FieldSpec | None = None, stamp_size: int = 21) -> LabelledSample:
@@ -84,7 +100,8 @@ def simulated_samples(seeds, spec: FieldSpec | None = None, stamp_size: int = 21
         t.meta = {}
         tables.append(t)
     return LabelledSample(vstack(tables, metadata_conflicts="silent"), np.concatenate([p.stamps for p in parts]),
-                          np.concatenate([p.background for p in parts]))
+                          np.concatenate([p.background for p in parts]),
+                          np.concatenate([p.neighbours for p in parts]))
 
 
 class StarGalaxyCNN(nn.Module):

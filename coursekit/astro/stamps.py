@@ -12,6 +12,12 @@ with the local background from a background map (or the sigma-clipped median of 
 stamp's outer ring) and ``flux`` the background-subtracted sum inside a circle of radius
 ``flux_radius`` pixels (at least 3 x its noise). A noise-free source therefore gives the same normalised stamp at
 any brightness, and its pixels inside the circle sum to 1.
+
+A stamp is larger than its source, so it often holds a neighbour's light. ``neighbour_masks`` finds, from the
+deblended segmentation image (``photutils`` ``deblend_sources``), the pixels of a stamp that belong to *other*
+sources' segments; :class:`StampDataset` blanks them (``mask=``) before normalising, so that they count neither
+in the local background nor in the flux, and reach the network as 0 (the sky), much as SExtractor keeps the pixels
+of neighbouring detections out of a source's aperture photometry (its ``MASK_TYPE``; Bertin & Arnouts 1996).
 """
 
 from __future__ import annotations
@@ -106,6 +112,33 @@ def stamp_tensor(data: np.ndarray, wcs, position, size: int):
     return torch.tensor(x[None], dtype=torch.float32)
 
 
+def neighbour_masks(segmentation: np.ndarray, labels: Sequence[int], x: Sequence[float], y: Sequence[float],
+                    size: int) -> np.ndarray:
+    """Where each stamp shows *another* source: (n, size, size) bool.
+
+    Parameters
+    ----------
+    segmentation:
+        (ny, nx) integer label image, 0 = sky (``Detection.segmentation.data`` after ``deblend_sources``).
+    labels:
+        (n,) the segment label of each source (the catalogue's ``id`` column).
+    x, y, size:
+        The stamps' centres and side, as given to :func:`cutout_stamps`.
+
+    A pixel is masked when it belongs to a segment whose label is neither 0 nor the source's own; the sky and the
+    source's own segment are kept, as are pixels off the image (already NaN in the stamp).
+    """
+    seg = np.asarray(segmentation)
+    if seg.ndim != 2 or not np.issubdtype(seg.dtype, np.integer):
+        raise ValueError(f"segmentation must be a 2-D integer label image, got {seg.dtype} of shape {seg.shape}")
+    labels = np.atleast_1d(np.asarray(labels))
+    if labels.shape != np.shape(np.atleast_1d(x)):
+        raise ValueError(f"need one label per source: {labels.shape} labels for {np.shape(np.atleast_1d(x))} positions")
+    cut, _, _ = cutout_stamps(seg.astype(float), x, y, size)  # off-image pixels -> NaN -> not masked
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(cut) & (cut > 0) & (cut != labels.astype(float)[:, None, None])
+
+
 def ring_background(stamps: np.ndarray, width: int = 2) -> np.ndarray:
     """Sigma-clipped median of each stamp's outer ring of ``width`` pixels: (n,) local backgrounds."""
     from astropy.stats import sigma_clipped_stats
@@ -177,9 +210,10 @@ def normalise_stamps(stamps: np.ndarray, background: np.ndarray | float | None =
 
 
 def table_to_dataset(table: Table, stamps: np.ndarray, *, label: str | None = "is_galaxy",
-                     background: np.ndarray | float | None = None, flux_radius: float | None = None):
+                     background: np.ndarray | float | None = None, flux_radius: float | None = None,
+                     mask: np.ndarray | None = None):
     """An astropy ``Table`` (one row per source) plus its stamps -> :class:`StampDataset`."""
-    return StampDataset(stamps, table, label=label, background=background, flux_radius=flux_radius)
+    return StampDataset(stamps, table, label=label, background=background, flux_radius=flux_radius, mask=mask)
 
 
 try:
@@ -198,14 +232,21 @@ class StampDataset(_TorchDataset):
     standardised with ``feature_stats = (mean, std)`` (computed from this table when ``None``: pass the training
     set's ``dataset.feature_stats`` to a test set); ``y`` the float32 label (``table[label][i]``; 0 if ``label``
     is None). ``dataset.table`` keeps the rows (with an added ``norm_flux`` column) for writing predictions back.
+    ``mask``: optional (n, size, size) bool, pixels to blank before normalising (:func:`neighbour_masks`).
     """
 
     def __init__(self, stamps: np.ndarray, table: Table, *, label: str | None = "is_galaxy",
                  background: np.ndarray | float | None = None, flux_radius: float | None = None,
-                 features: Sequence[str] = (), feature_stats: tuple[np.ndarray, np.ndarray] | None = None):
+                 features: Sequence[str] = (), feature_stats: tuple[np.ndarray, np.ndarray] | None = None,
+                 mask: np.ndarray | None = None):
         stamps = np.asarray(stamps, float)
         if stamps.ndim != 3:
             raise ValueError(f"stamps must be (n, size, size), got shape {stamps.shape}")
+        if mask is not None:
+            mask = np.asarray(mask, bool)
+            if mask.shape != stamps.shape:
+                raise ValueError(f"mask shape {mask.shape} differs from the stamps' {stamps.shape}")
+            stamps = np.where(mask, np.nan, stamps)
         if len(table) != len(stamps):
             raise ValueError(f"table has {len(table)} rows but there are {len(stamps)} stamps")
         if label is not None and label not in table.colnames:
