@@ -110,3 +110,27 @@ def test_locate_verb_on_a_resampled_plate_file(m67_plate, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["method"] == "density peak" and out["offset_arcmin"] < 3.0
     assert math.isfinite(out["offset_err_arcmin"]) and out["n_sources"] > 50
+
+
+def test_locate_verb_on_the_galactic_spitzer_mosaic(real_sample, capsys):
+    """A Galactic-frame (GLON-CAR) mosaic with blank borders: an ICRS position given to the verb lands on the same
+    star, whose Galactic position it reports back, and M67 (not on this image) is refused in one line."""
+    from astropy.coordinates import SkyCoord
+
+    from coursekit.astro.data import load_spitzer_glimpse
+
+    real_sample("spitzer_glimpse_image")
+    plate = load_spitzer_glimpse(verbose=False)
+    det = detect(plate.data, plate.wcs, fwhm=3.0, n_sigma=5.0, unit=plate.unit)
+    i = int(np.nanargmax(np.asarray(det.catalog["snr"])))
+    star = SkyCoord(det.catalog["lon"].quantity[i], det.catalog["lat"].quantity[i], frame="galactic").icrs
+    args = ["astro", "locate", str(plate.path), "--ra", f"{star.ra.deg:.6f}", "--dec", f"{star.dec.deg:.6f}",
+            "--nearest", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    found = SkyCoord(out["found_ra_deg"] * u.deg, out["found_dec_deg"] * u.deg)
+    assert out["method"] == "nearest source" and found.separation(star) < 0.1 * u.arcsec
+    assert out["offset_arcmin"] < 0.01
+    assert main(["astro", "locate", str(plate.path), "--object", "M67"]) == 1
+    err = capsys.readouterr().err
+    assert "outside the plate" in err and len(err.strip().splitlines()) == 1
