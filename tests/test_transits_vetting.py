@@ -145,3 +145,33 @@ def test_census_counts_each_kind():
     assert list(run.kind) == ["heartbeat"] and np.isnan(run.scores["model"]).all()  # no model: nothing scored
     with pytest.raises(ValueError, match="n_per_kind"):
         search_census(None, n_per_kind=0)
+
+
+def test_calibrated_model_round_trips_and_needs_features(tmp_path, rng):
+    """calibrate() adds a vetter that the model file keeps; score_views then needs each TCE's vetting features."""
+    from coursekit.transits.config import CNNConfig
+    from coursekit.transits.model import TransitCNN, calibrate, load_model, predict_proba, save_model, score_views
+    from coursekit.transits.simulate import TransitDataset
+
+    n = 40
+    label = np.arange(n) % 2
+    g = 0.05 * rng.standard_normal((n, 2001))
+    loc = 0.05 * rng.standard_normal((n, 201))
+    loc[:, 95:106] -= 1
+    vet = {"snr": 10 + 5 * rng.random(n), "depth": np.where(label == 1, 1e-3, 2e-2),
+           "odd_even_sigma": np.where(label == 1, 0.5, 6.0) + rng.random(n), "secondary_sigma": rng.random(n),
+           "period_doubling_chi2": 1 + rng.random(n)}
+    ds = TransitDataset(g.astype(np.float32), loc.astype(np.float32), label.astype(np.int64),
+                        {"tce_period": np.full(n, 3.0), "tce_duration": np.full(n, 0.12)}, vet)
+    model = calibrate(TransitCNN(("global", "local"), CNNConfig(global_channels=(2,), local_channels=(2,), fc=(4,))),
+                      ds)
+    p = predict_proba(model, ds)
+    assert np.mean((p >= 0.5) == (label == 1)) > 0.9  # the odd/even feature separates the toy classes
+    save_model(model, tmp_path / "vetted.pt")
+    again = load_model(tmp_path / "vetted.pt")
+    np.testing.assert_allclose(predict_proba(again, ds), p, atol=1e-6)
+    one = {k: v[:1] for k, v in vet.items()}
+    np.testing.assert_allclose(score_views(again, g[:1], loc[:1], vetting=one, period=3.0, duration=0.12), p[:1],
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="vetting features"):
+        score_views(again, g[:1], loc[:1])

@@ -4,9 +4,12 @@
 2. :func:`search_kepler90`: BLS search of Kepler-90 for several signals, matched to its known planets;
 3. :func:`simulate_tces`: the labelled training set (simulated Kepler-like TCEs, 80/10/10 split);
 4. :func:`vetting_baseline`: the classical vetter on the test split;
-5. :func:`train_cnn`: the dual-view CNN (or a single-view ablation);
+5. :func:`train_cnn`: the dual-view CNN (or a single-view ablation); :func:`calibrate_cnn`: its logit and the
+   vetting features of :mod:`coursekit.transits.vetting` in a calibrated logistic regression (what ``transits
+   train`` saves);
 6. :func:`evaluate`: every classifier on the same test split, AUC with intervals, paired differences;
-7. :func:`injection_recovery`: the search's completeness against injected SNR;
+7. :func:`injection_recovery`: the search's completeness against injected SNR; :func:`search_census`: simulated
+   stars of every kind through the path of ``transits search``, the fraction of each scored >= 0.5;
 8. full mode: :func:`train_on_kois`: the dual-view CNN on real CONFIRMED vs FALSE POSITIVE KOIs.
 
 Notebook 05 calls them one section at a time, ``python -m coursekit transits run`` and the bench through
