@@ -7,7 +7,7 @@
 * experiments: ``astro.threshold_completeness`` and ``astro.threshold_false`` (lowering the detection threshold:
   completeness up, false detections up, with binomial / Poisson errors), ``astro.cnn_vs_cut_faint`` (CNN minus
   concentration cut on sources fainter than the limit, paired bootstrap, and the verdict);
-* the quiz ``quiz("astro")``.
+* the quiz ``quiz("astro")``, written in ``notebooks/quizzes/astro.yaml`` (packaged encoded).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 import numpy as np
 from astropy import units as u
 
-from coursekit.exercises import Question, Result, as_value_err, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, as_value_err, effect_exercise, exercise, function_exercise
 
 
 def exercise_wcs():
@@ -219,55 +219,3 @@ def cnn_vs_cut_faint(answer) -> Result:
                      + ("With so few faint sources the error bar is wide: more held-out fields would decide."
                         if truth == "neither" else f"The {'CNN' if truth == 'cnn' else 'concentration cut'} is "
                         "better on faint sources in this run."))
-
-
-# --------------------------------------------------------------------------- quiz
-
-quiz_questions("astro", [
-    Question("A FITS header has CRPIX1 = 512.5. Which 0-based astropy pixel x is the reference pixel?",
-             answer=511.5, rtol=1e-6,
-             feedback=[(512.5, "FITS counts pixels from 1; astropy's pixel_to_world counts from 0: subtract 1."),
-                       (513.5, "The other way: 0-based = 1-based - 1.")],
-             explain="FITS is 1-based, astropy (and NumPy) 0-based: x = CRPIX1 - 1."),
-    Question("An image has CTYPE1 = 'GLON-CAR'. What do its pixels map to?",
-             choices={"a": "right ascension on a gnomonic projection", "b": "Galactic longitude on a plate carree "
-                      "projection", "c": "wavelength", "d": "nothing: CAR means no WCS"},
-             answer="b", explain="GLON/GLAT are Galactic coordinates; CAR is the plate carree (equirectangular) "
-                                 "projection GLIMPSE mosaics use."),
-    Question("Why convolve the image with a Gaussian of the PSF's FWHM before thresholding?",
-             choices={"a": "to sharpen the stars", "b": "it is the matched filter for a point source: it maximises "
-                      "the S/N of faint stars", "c": "to remove the background", "d": "to deblend"},
-             answer="b", feedback={"c": "The background is subtracted before (Background2D); convolution does not "
-                                        "remove it."},
-             explain="Smoothing with the PSF is the matched filter for point sources (SExtractor's filtering step)."),
-    Question("Lowering the detection threshold from 1.5 to 0.5 background sigma mainly...",
-             choices={"a": "raises completeness and raises false detections", "b": "raises completeness only",
-                      "c": "lowers both", "d": "changes nothing"},
-             answer="a", explain="More faint sources pass, and so do more noise peaks: the experiment in this notebook "
-                                 "measures both with error bars."),
-    Question("What does photutils' deblend_sources do to a segment holding two touching stars?",
-             choices={"a": "deletes it", "b": "thresholds it at many levels and, where a branch holds enough of the "
-                      "flux (contrast), splits it with a watershed", "c": "fits two PSFs", "d": "averages them"},
-             answer="b", explain="SExtractor's multi-threshold deblending (Bertin & Arnouts 1996), DEBLEND_NTHRESH "
-                                 "and DEBLEND_MINCONT = n_levels and contrast."),
-    Question("`ref.match_to_catalog_sky(det)` returns a match for every reference source. What makes it a real "
-             "match?",
-             choices={"a": "nothing, all are matches", "b": "a separation below a limit set by the astrometric "
-                      "errors (and one-to-one assignment)", "c": "equal fluxes"},
-             answer="b", explain="The nearest neighbour always exists; only a maximum separation turns it into a "
-                                 "match (the build-it function)."),
-    Question("Each stamp is divided by its flux before it reaches the CNN. What does the CNN lose?",
-             choices={"a": "the source's shape", "b": "the source's brightness (S/N)", "c": "its position"},
-             answer="b", explain="Normalised stamps show shape, not brightness; the random forest still sees log_snr, "
-                                 "one reason it keeps up with the CNN here."),
-    Question("An earlier version of this notebook cut stamps with their neighbours left in. On bright simulated "
-             "sources its CNN reached 0.972 ± 0.008 and the concentration cut 0.991 ± 0.005; the paired difference "
-             "was -0.019 ± 0.009. What could it claim?",
-             choices={"a": "the CNN is better", "b": "the cut is better, at about 2 sigma", "c": "they are identical"},
-             answer="b", explain="-0.019 / 0.009 is about 2.1 sigma: marginal evidence that the simple cut won; "
-                                 "masking the neighbours (section 7) removed the CNN's handicap."),
-    Question("M67's proper motion is about 11 mas/yr. How far (arcsec) has it moved between the 1951 plate and 2016?",
-             answer=0.715, rtol=0.05, unit="arcsec",
-             feedback=[(715.0, "That is in mas; give arcsec.")],
-             explain="11 mas/yr x 65 yr = 715 mas = 0.7 arcsec, well under the DSS's 1.7 arcsec pixel."),
-])
