@@ -90,3 +90,14 @@ def test_fit_baseline_on_colour_images():
     x, y = simulate_rgb(120, size=32, seed=2)
     forest = fit_baseline(x, y, n_estimators=20)
     assert forest.predict(morphology_features(x)).shape == (120,)
+
+
+def test_features_do_not_depend_on_the_chunk_size():
+    """Each image is measured on its own: blocks of 7 give the same features as one block (and bad chunks refuse)."""
+    from coursekit.galaxies.simulate import simulate_galaxies
+
+    x, _ = simulate_galaxies(20, size=32, seed=5)
+    whole = morphology_features(x, chunk=100)
+    np.testing.assert_allclose(morphology_features(x, chunk=7), whole, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="chunk"):
+        morphology_features(x, chunk=0)

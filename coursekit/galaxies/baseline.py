@@ -57,20 +57,31 @@ def _noise_sigma(img: np.ndarray) -> np.ndarray:
     return 1.4826 * np.median(np.abs(border - med), axis=1) + 1e-12
 
 
-def morphology_features(images: np.ndarray, aperture: float = 0.45) -> np.ndarray:
+def morphology_features(images: np.ndarray, aperture: float = 0.45, *, chunk: int = 256) -> np.ndarray:
     """Features (n, len(FEATURE_NAMES)) of (n, 3, H, W) images (bands ordered blue to red).
 
     ``aperture`` is the radius of the measurement aperture as a fraction of the
     cut-out side. The morphology is measured on the sum of the three bands.
+    Every image is measured on its own, ``chunk`` images at a time (float64 work arrays stay small).
     """
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f"images must have shape (n, 3, H, W), got {images.shape}")
+    if images.shape[2] != images.shape[3]:
+        raise ValueError(f"images must be square, got {images.shape[2]}x{images.shape[3]}")
+    if chunk < 1:
+        raise ValueError(f"chunk must be a positive number of images, got {chunk}")
+    if len(images) <= chunk:
+        return _features(images, aperture)
+    return np.concatenate([_features(images[i : i + chunk], aperture) for i in range(0, len(images), chunk)])
+
+
+def _features(images: np.ndarray, aperture: float) -> np.ndarray:
+    """:func:`morphology_features` of one block of (n, 3, H, H) images."""
     from scipy.ndimage import gaussian_filter
 
     images = np.asarray(images, dtype=np.float64)
-    if images.ndim != 4 or images.shape[1] != 3:
-        raise ValueError(f"images must have shape (n, 3, H, W), got {images.shape}")
     n, _, h, w = images.shape
-    if h != w:
-        raise ValueError(f"images must be square, got {h}x{w}")
     img = images.sum(axis=1)
     sigma = _noise_sigma(img)
     r = _radius_grid(h)

@@ -226,7 +226,7 @@ def pretrained_source(trained: TrainResult | None, cfg: Config | None = None, *,
     if use_imagenet is None:
         use_imagenet = imagenet_weights_available()
     if use_imagenet:
-        print("transfer: starting from ImageNet ResNet18 weights (torchvision IMAGENET1K_V1)")
+        print("transfer: starting from ImageNet ResNet18 weights (torchvision's IMAGENET1K_V1)")
         return build_model(2, pretrained=True), "ImageNet ResNet18"  # its head is replaced by transfer()
     if trained is None:
         raise ValueError("no ImageNet weights here and no simulation-trained network given: run train_cnn first")

@@ -1,6 +1,7 @@
 """ResNet18 morphology classifier: build, train, transfer, predict (rotation-averaged), save/load, attribution.
 
-The network is torchvision's ResNet18 (He et al. 2016, CVPR) with the course guide's head (dropout, 256
+The network is ResNet18 (He et al. 2016, CVPR; :mod:`coursekit.galaxies.resnet`, the same network and weights as
+torchvision's, without importing torchvision) with the course guide's head (dropout, 256
 hidden units, one output per class). Transfer learning follows the guide's recipe (Yosinski et al. 2014;
 Dieleman et al. 2015 for galaxies): take a network trained on other images (ImageNet, or here also our
 simulated galaxies), **replace the head** with a fresh one for the new classes, **freeze the stem and the
@@ -75,17 +76,17 @@ def _check_weights_available(url: str) -> None:
     raise RuntimeError(
         f"ResNet18 ImageNet weights are not cached ({cached}) and {url} cannot be reached (no network?). "
         "Train from scratch instead (pretrained=False), or on a machine with network run "
-        "`python -c \"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\"` "
+        "`python -c \"from coursekit.galaxies.resnet import resnet18; resnet18(pretrained=True)\"` "
         f"and copy {cached.name} into {cached.parent} here (or set TORCH_HOME to a shared folder)."
     )
 
 
 def imagenet_weights_available() -> bool:
     """True when the ResNet18 ImageNet weights are cached here or their host answers (a quick check)."""
-    from torchvision.models import ResNet18_Weights
+    from coursekit.galaxies.resnet import IMAGENET_URL
 
     try:
-        _check_weights_available(ResNet18_Weights.IMAGENET1K_V1.url)
+        _check_weights_available(IMAGENET_URL)
     except RuntimeError:
         return False
     return True
@@ -115,23 +116,22 @@ def build_model(
 ) -> GalaxyClassifier:
     """ResNet18 for galaxy morphology.
 
-    ``classes``: names (or their number). ``pretrained``: start from ``ResNet18_Weights.IMAGENET1K_V1``
-    (cached, or downloaded ~45 MB). ``freeze_early``: freeze :data:`EARLY_LAYERS` (default: only when
+    ``classes``: names (or their number). ``pretrained``: start from torchvision's ImageNet weights
+    (``IMAGENET1K_V1``; cached, or downloaded ~45 MB). ``freeze_early``: freeze :data:`EARLY_LAYERS` (default: only when
     pretrained; freezing random filters would only hurt). ``stem``: ``"imagenet"`` keeps the 7x7/2
     convolution + max-pool (cheap on a CPU), ``"small"`` a 3x3/1 convolution without pooling (CIFAR-style,
     ~10x the compute).
     """
-    from torchvision.models import ResNet18_Weights, resnet18
+    from coursekit.galaxies.resnet import IMAGENET_URL, resnet18
 
     names = tuple(f"class_{i}" for i in range(classes)) if isinstance(classes, int) else tuple(classes)
     if len(names) < 2:
         raise ValueError(f"need at least two classes, got {names}")
     if stem not in {"imagenet", "small"}:
         raise ValueError(f"stem must be 'imagenet' or 'small', got {stem!r}")
-    weights = ResNet18_Weights.IMAGENET1K_V1 if pretrained else None
-    if weights is not None:
-        _check_weights_available(weights.url)
-    net = resnet18(weights=weights)
+    if pretrained:
+        _check_weights_available(IMAGENET_URL)
+    net = resnet18(pretrained=pretrained)
     if stem == "small":
         net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
         net.maxpool = nn.Identity()
