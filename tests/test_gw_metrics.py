@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -71,18 +69,24 @@ def test_efficiency_table_rows():
     assert rows[0]["windows_per_day"] == pytest.approx(864.0)
 
 
-def test_seconds_per_data_second_counts_the_stride():
-    """Windows slid by ``stride`` cover ``n * stride`` seconds: the same work costs 1/stride more per second."""
+def test_seconds_per_data_second_counts_the_stride(monkeypatch):
+    """Windows slid by ``stride`` cover ``n * stride`` seconds: the same work costs 1/stride more per second.
+
+    The clock is a fake one that each call advances by 0.02 s, so the machine's load cannot change the answer."""
+    import coursekit.gw.metrics as gm
+
+    clock = [0.0]
+    monkeypatch.setattr(gm.time, "perf_counter", lambda: clock[0])
     calls = []
 
     def fn(x):
         calls.append(len(x))
-        time.sleep(0.02)
+        clock[0] += 0.02
 
     tiled = seconds_per_data_second(fn, np.zeros((10, 4)), window_duration=1.0)
     slid = seconds_per_data_second(fn, np.zeros((10, 4)), window_duration=1.0, stride=0.25)
     assert calls[0] <= 8 and calls[1] == 10  # one warm-up call on a few windows, then the timed call
-    assert slid == pytest.approx(4 * tiled, rel=0.3)
+    assert tiled == pytest.approx(0.02 / 10) and slid == pytest.approx(0.02 / (10 * 0.25))
     with pytest.raises(ValueError, match="stride must be positive"):
         seconds_per_data_second(fn, np.zeros((2, 4)), stride=0.0)
 
