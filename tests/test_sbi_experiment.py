@@ -87,11 +87,18 @@ def test_budget_step_validates_and_measures(main_steps):
         ex.simulation_budget(obs, exact, config=TINY, sizes=(400,))
     with pytest.raises(ValueError, match="2 seeds"):
         ex.simulation_budget(obs, exact, config=TINY, seeds=1)
-    res = ex.simulation_budget(obs, exact, config=TINY, progress=False)
+    with pytest.raises(ValueError, match="workers"):
+        ex.simulation_budget(obs, exact, config=TINY, workers=0)
+    res = ex.simulation_budget(obs, exact, config=TINY, progress=False, workers=2)
     assert res.amortised.shape == (2, 2) and res.sequential.shape == (2, 2)
     assert np.all((res.amortised > 0.4) & (res.amortised <= 1.0))
+    assert np.all((res.sequential > 0.4) & (res.sequential <= 1.0))
     assert len(res.curve()) == 2 and res.gain().err > 0
     assert len(res.sequential_advantage()) == 2
+    # every (budget, seed) cell is seeded on its own: the same numbers in this process as in two workers
+    serial = ex.simulation_budget(obs, exact, config=TINY, progress=False, workers=1, sizes=(200, 400), seeds=2)
+    np.testing.assert_array_equal(serial.amortised, res.amortised)
+    np.testing.assert_array_equal(serial.sequential, res.sequential)
 
 
 def test_run_returns_a_strict_json_report(monkeypatch):

@@ -89,3 +89,54 @@ def test_ppc_flags_an_observation_the_model_cannot_make():
     assert good.err == pytest.approx(np.sqrt(good.value * (1 - good.value) / 400), rel=0.01)
     bad = posterior_predictive_pvalue(1.6 * x, near_truth, seed=0)  # 60% more power than any theta here makes
     assert bad.value < 0.01
+
+
+class _GaussianPosterior:
+    """The exact posterior of theta ~ N(0, 1), x = theta + N(0, 1) in each of d dimensions: N(x/2, scale^2/2).
+
+    scale = 1 is calibrated; scale < 1 is overconfident. Has the two methods _calibration uses."""
+
+    def __init__(self, scale: float = 1.0):
+        self.sd = scale * np.sqrt(0.5)
+
+    def sample_batched(self, shape, x, show_progress_bars=False):
+        import torch
+
+        return x[None] / 2 + self.sd * torch.randn(shape + tuple(x.shape))
+
+    def log_prob_batched(self, theta, x, norm_posterior=False):
+        return (-0.5 * ((theta - x[None] / 2) / self.sd) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.6])
+def test_calibration_against_an_exact_gaussian_posterior(scale):
+    import torch
+
+    from coursekit.sbi.metrics import _calibration
+
+    torch.manual_seed(0)
+    th = torch.randn(400, 2)
+    x = th + torch.randn(400, 2)
+    cal = _calibration(_GaussianPosterior(scale), th, x, n_samples=200)
+    assert cal.ranks.shape == (400, 2) and cal.ranks.min() >= 0 and cal.ranks.max() <= 200
+    c68 = cal.coverage_68()
+    if scale == 1.0:  # exact posterior: uniform ranks, 68% coverage within 3 binomial sigma, TARP diagonal
+        assert np.all(cal.ks_pvals > 0.001)
+        assert abs(c68.value - 0.68) < 3 * 0.0233
+        assert cal.tarp_atc == pytest.approx(0.0, abs=3.0) and cal.tarp_ks_pval > 0.001
+        assert cal.verdict().startswith("CALIBRATED")
+    else:  # 0.6 x too narrow: the truth's HPD level chi^2_2 < -2 ln(0.32) scaled by 0.36: coverage ~0.34
+        assert np.all(cal.ks_pvals < 1e-4)
+        assert c68.value < 0.45
+        assert "overconfident" in cal.verdict()
+
+
+def test_sbc_ranks_match_sbi_run_sbc_on_the_same_samples():
+    import torch
+    from sbi.diagnostics.sbc import _run_sbc
+
+    torch.manual_seed(1)
+    th = torch.randn(30, 2)
+    samples = torch.randn(50, 30, 2)
+    ours = (samples < th[None]).sum(0).to(torch.float32)
+    assert torch.equal(ours, _run_sbc(th, th, samples, "marginals", show_progress_bar=False))

@@ -117,13 +117,15 @@ class DegeneracyResult:
     widths_exact: np.ndarray
 
 
-def degeneracy(mode: str | None = None, config: Config | None = None, seed: int = 0) -> DegeneracyResult:
-    """Step 6: NPE on the guide's toy spectrum against its exact ridge posterior."""
+def degeneracy(mode: str | None = None, config: Config | None = None, seed: int = 0,
+               n_c2st: int | None = None) -> DegeneracyResult:
+    """Step 6: NPE on the guide's toy spectrum against its exact ridge posterior (C2ST on ``n_c2st`` samples per
+    side, default ``config.budget_c2st``)."""
     cfg = _cfg(mode, config)
     obs = observe(mode, problem="toy", verbose=False)
     exact = exact_posterior(obs)
     trained = train_npe(mode, "toy", cfg.toy_simulations, seed=seed, config=cfg, show_progress=False)
-    comp = compare_to_exact(trained, obs, exact, cfg.budget_c2st, seed=seed)
+    comp = compare_to_exact(trained, obs, exact, n_c2st or cfg.budget_c2st, seed=seed)
     m, s = exact.function_moments(lambda t: t[:, 0] * t[:, 1])
     prod = comp.npe_samples[:, 0] * comp.npe_samples[:, 1]
     return DegeneracyResult(
@@ -167,13 +169,14 @@ def _moments(values: np.ndarray) -> Measurement:
 
 
 def nuisance(mode: str | None = None, config: Config | None = None, seed: int = 0,
-             matter_exact: GridPosterior | None = None) -> NuisanceResult:
-    """Step 7: NPE with a free galaxy bias b against the exact 3-D posterior marginalised over b."""
+             matter_exact: GridPosterior | None = None, n_c2st: int | None = None) -> NuisanceResult:
+    """Step 7: NPE with a free galaxy bias b against the exact 3-D posterior marginalised over b (C2ST on
+    ``n_c2st`` samples per side, default ``config.budget_c2st``)."""
     cfg = _cfg(mode, config)
     obs = observe(mode, problem="bias", verbose=False)
     exact = exact_posterior(obs)
     trained = train_npe(mode, "bias", cfg.bias_simulations, seed=seed, config=cfg, show_progress=False)
-    comp = compare_to_exact(trained, obs, exact, cfg.budget_c2st, seed=seed)
+    comp = compare_to_exact(trained, obs, exact, n_c2st or cfg.budget_c2st, seed=seed)
     if matter_exact is None:
         matter_exact = exact_posterior(observe(mode, problem="eh", verbose=False))
     s8_of = lambda t: t[:, 1] * (t[:, 0] / 0.3) ** 0.5  # noqa: E731
@@ -224,14 +227,40 @@ class BudgetResult:
         return [difference(a, s) for a, s in zip(self.curve("amortised"), self.curve("sequential"))]
 
 
+def _budget_job(obs_x: np.ndarray, problem: str, ref: np.ndarray, n: int, seed: int, rounds: int, cfg: Config,
+                sequential: bool) -> tuple[float, float, float, float]:
+    """One (budget, seed) cell of the budget curve: C2ST of amortised and of sequential NPE against ``ref`` and
+    the seconds each took. Seeded by ``seed`` alone, so it gives the same numbers in this process or a worker."""
+    import time
+
+    import torch
+
+    torch.set_num_threads(1)  # the flows are tiny; parallelism comes from training several at once
+    t0 = time.perf_counter()
+    tp = train_posterior(config=cfg, seed=100 + seed, n_simulations=n, problem=problem, show_progress=False)
+    amort = c2st(tp.sample(cfg.budget_c2st, obs_x, seed=seed), ref, seed=seed).value
+    t_amort = time.perf_counter() - t0
+    seq, t_seq = float("nan"), 0.0
+    if sequential:
+        t0 = time.perf_counter()
+        sq = train_sequential(obs_x, n, rounds, config=cfg, seed=100 + seed, problem=problem, show_progress=False)
+        seq = c2st(sq.sample(cfg.budget_c2st, obs_x, seed=seed), ref, seed=seed).value
+        t_seq = time.perf_counter() - t0
+    return amort, t_amort, seq, t_seq
+
+
 def simulation_budget(obs: Observation, exact: GridPosterior, mode: str | None = None, config: Config | None = None,
                       sizes: Any = None, seeds: int | None = None, rounds: int | None = None,
-                      sequential: bool = True, progress: bool | None = None) -> BudgetResult:
+                      sequential: bool = True, progress: bool | None = None,
+                      workers: int | None = None) -> BudgetResult:
     """Step 8: C2ST of amortised and sequential NPE against ``exact`` for each budget in ``sizes`` and each seed.
 
     ``sizes``, ``seeds``, ``rounds`` default to the config's budget_sizes, budget_seeds and sequential_rounds.
+    The (budget, seed) cells are independent, so ``workers`` processes (default ``config.budget_workers``, at most
+    the machine's CPU count) train them side by side; each cell is seeded on its own, so the numbers do not depend
+    on ``workers``. ``seconds`` adds up the time spent in each kind of training, over all workers.
     """
-    import time
+    import os
 
     from tqdm.auto import tqdm
 
@@ -241,28 +270,35 @@ def simulation_budget(obs: Observation, exact: GridPosterior, mode: str | None =
     sizes = np.asarray(cfg.budget_sizes if sizes is None else sizes, dtype=int)
     seeds = cfg.budget_seeds if seeds is None else int(seeds)
     rounds = cfg.sequential_rounds if rounds is None else int(rounds)
+    workers = cfg.budget_workers if workers is None else int(workers)
     if sizes.ndim != 1 or len(sizes) < 2 or np.any(sizes < 100 * rounds):
         raise ValueError(f"give at least two budgets of at least {100 * rounds} simulations, got {sizes.tolist()}")
     if seeds < 2:
         raise ValueError(f"intervals over seeds need at least 2 seeds, got {seeds}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     ref = exact.sample(cfg.budget_c2st, 10_001)
     amort = np.full((len(sizes), seeds), np.nan)
     seq = np.full((len(sizes), seeds), np.nan)
     t = {"amortised": 0.0, "sequential": 0.0}
-    jobs = [(i, s) for i in range(len(sizes)) for s in range(seeds)]
-    bar = tqdm(jobs, desc="simulation budget", disable=not (show_progress() if progress is None else progress))
-    for i, s in bar:
-        t0 = time.perf_counter()
-        tp = train_posterior(config=cfg, seed=100 + s, n_simulations=int(sizes[i]), problem=obs.problem,
-                             show_progress=False)
-        amort[i, s] = c2st(tp.sample(cfg.budget_c2st, obs.x, seed=s), ref, seed=s).value
-        t["amortised"] += time.perf_counter() - t0
-        if sequential:
-            t0 = time.perf_counter()
-            sq = train_sequential(obs.x, int(sizes[i]), rounds, config=cfg, seed=100 + s, problem=obs.problem,
-                                  show_progress=False)
-            seq[i, s] = c2st(sq.sample(cfg.budget_c2st, obs.x, seed=s), ref, seed=s).value
-            t["sequential"] += time.perf_counter() - t0
+    # the largest budgets first, so that two workers finish together
+    jobs = sorted(((i, s) for i in range(len(sizes)) for s in range(seeds)), key=lambda j: -sizes[j[0]])
+    args = [(np.asarray(obs.x, dtype=float), obs.problem.name, ref, int(sizes[i]), s, rounds, cfg, sequential)
+            for i, s in jobs]
+    workers = min(workers, len(jobs), os.cpu_count() or 1)
+    if workers > 1:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
+            delayed(_budget_job)(*a) for a in args)
+    else:
+        results = (_budget_job(*a) for a in args)
+    bar = tqdm(zip(jobs, results), total=len(jobs), desc="simulation budget",
+               disable=not (show_progress() if progress is None else progress))
+    for (i, s), (a, ta, q, tq) in bar:
+        amort[i, s], seq[i, s] = a, q
+        t["amortised"] += ta
+        t["sequential"] += tq
     return BudgetResult(sizes=sizes, amortised=amort, sequential=seq, rounds=rounds, seconds=t)
 
 

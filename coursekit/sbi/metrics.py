@@ -126,9 +126,9 @@ def calibration(trained: Any, n_tests: int = 300, n_samples: int = 1000, seed: i
     """SBC ranks, HPD expected coverage and TARP over ``n_tests`` fresh (theta, x) pairs from the prior.
 
     ``trained`` is a :class:`coursekit.sbi.model.TrainedPosterior` (amortised). Posterior samples are drawn once
-    per test (batched): sbi's ``run_sbc`` gives the SBC ranks and ``check_uniformity_frequentist`` their KS
-    p-values; the same samples' ``log_prob`` ranks the truth's density for expected coverage;
-    ``run_tarp``/``check_tarp`` give TARP's coverage curve.
+    per test (batched) and serve all three checks: SBC ranks as sbi's ``run_sbc`` computes them, with
+    ``check_uniformity_frequentist`` for their KS p-values; the same samples' ``log_prob`` ranks the truth's density
+    for expected coverage; TARP's coverage curve as ``run_tarp`` computes it, and ``check_tarp``.
     """
     import torch
 
@@ -149,24 +149,35 @@ def calibration(trained: Any, n_tests: int = 300, n_samples: int = 1000, seed: i
 
 
 def _calibration(post: Any, th: Any, xf: Any, n_samples: int) -> Calibration:
+    """One batch of posterior samples (S, B, d) serves SBC, expected coverage and TARP (sbi's ``run_sbc`` and
+    ``run_tarp`` would each draw their own, tripling the sampling for the same statistics)."""
     import torch
-    from sbi.diagnostics import check_tarp, run_sbc, run_tarp
+    from sbi.diagnostics import check_tarp
     from sbi.diagnostics.sbc import check_uniformity_frequentist
 
-    ranks, _ = run_sbc(th, xf, post, num_posterior_samples=n_samples, show_progress_bar=False)
+    samples = post.sample_batched((n_samples,), x=xf, show_progress_bars=False)  # (S, B, d)
+    # SBC ranks of each marginal, as sbi's run_sbc computes them: how many samples lie below the truth
+    ranks = (samples < th[None]).sum(0).to(torch.float32)  # (B, d)
     ks = check_uniformity_frequentist(ranks, n_samples)
     # expected coverage of HPD regions: rank of the truth's density among the samples' densities
-    samples = post.sample_batched((n_samples,), x=xf, show_progress_bars=False)  # (S, B, d)
     with torch.no_grad():
         lp_samples = post.log_prob_batched(samples, x=xf, norm_posterior=False)  # (S, B)
         lp_true = post.log_prob_batched(th[None], x=xf, norm_posterior=False)[0]  # (B,)
     hpd = (lp_samples < lp_true[None, :]).sum(0).numpy().astype(float)
-    ecp, alpha = run_tarp(th, xf, post, num_posterior_samples=n_samples, show_progress_bar=False)
+    ecp, alpha = _tarp(samples, th)
     atc, ks_tarp = check_tarp(ecp, alpha)
     return Calibration(
         ranks=ranks.numpy(), ks_pvals=ks.numpy().astype(float), hpd_ranks=hpd, n_samples=n_samples,
         tarp_ecp=ecp.numpy(), tarp_alpha=alpha.numpy(), tarp_atc=float(atc), tarp_ks_pval=float(ks_tarp),
     )
+
+
+def _tarp(samples: Any, th: Any):
+    """TARP's coverage curve (Lemos et al. 2023) from given samples (S, B, d), as sbi's ``run_tarp`` computes it
+    (uniform reference points over the truths' range, z-scored parameters, l2 distance)."""
+    from sbi.diagnostics import tarp
+
+    return tarp._run_tarp(samples, th, tarp.get_tarp_references(th), tarp.l2, None, True)
 
 
 def posterior_predictive_pvalue(
