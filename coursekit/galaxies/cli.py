@@ -66,7 +66,9 @@ def register(subparsers) -> None:
     t.add_argument("--size", type=_size, default=64, help="cut-out side in pixels (default 64)")
     t.add_argument("--crop", type=_crop, default=0.5, help="central fraction of real images kept (default 0.5)")
     t.add_argument("--epochs", type=positive_int, default=4, help="epochs on the simulations (default 4)")
-    t.add_argument("--finetune-epochs", type=positive_int, default=10, help="epochs on --data (default 10)")
+    t.add_argument("--finetune-epochs", type=positive_int, default=20,
+                   help="epochs on --data (default 20: with 10, 122 Galaxy Zoo images were too few steps and the "
+                        "network fell back to the majority class)")
     t.add_argument("--batch-size", type=positive_int, default=64)
     t.add_argument("--lr", type=positive_float, default=2e-3)
     t.add_argument("--seed", type=int, default=0)
@@ -146,7 +148,7 @@ def _train_on_data(args, out) -> int:
         raise ValueError(f"--data {args.data}: class {rare[0]!r} has a single image; give at least two per class "
                          "(one to train on, one to test)")
     train_idx, test_idx = stratified_split(y, 1 - args.test_fraction, seed=args.seed)
-    ft = TrainConfig(epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=1e-3, warmup_fraction=0.0,
+    ft = TrainConfig(epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=args.lr, warmup_fraction=0.1,
                      val_fraction=0.0, seed=args.seed)
     if args.init == "scratch":
         model, _ = train_classifier(x[train_idx], y[train_idx], classes, TrainConfig(
