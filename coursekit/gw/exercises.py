@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, effect_exercise, exercise, function_exercise
 
 # --------------------------------------------------------------------------- build it: the matched filter
 
@@ -119,84 +119,3 @@ def whitening_band(answer) -> Result:
     if high > 1024:
         return Result.fail("At 2048 Hz sampling the Nyquist frequency is 1024 Hz: the band cannot go above it.")
     return Result.ok(f"Good: {low:g}-{high:g} Hz keeps the chirp and drops the seismic wall.")
-
-
-# --------------------------------------------------------------------------- quiz
-
-quiz_questions("gw", [
-    Question("Why is the strain whitened before the CNN or the matched filter sees it?",
-             choices={"a": "to remove the chirp from the data",
-                      "b": "to give every frequency the same noise power, so a dot product is the optimal statistic",
-                      "c": "to reduce the sample rate",
-                      "d": "to make the noise non-Gaussian"},
-             answer="b",
-             feedback={"a": "The chirp is the signal we want to keep; whitening acts on the noise spectrum.",
-                       "c": "Resampling changes the rate; whitening divides by the amplitude spectral density.",
-                       "d": "Whitening keeps Gaussian noise Gaussian; it only flattens its spectrum."},
-             explain="Dividing by sqrt(S_n) turns the noise-weighted inner product into a plain dot product."),
-    Question("A search slides 1 s windows every 1/16 s and thresholds at a false-alarm probability of 1e-3 per "
-             "window. How many windows per day exceed the threshold in noise?",
-             answer=1382.4, rtol=0.02, unit="windows per day",
-             feedback=[(86.4, "That counts 86,400 windows per day, as if they did not overlap: at a 1/16 s "
-                              "stride there are 16 x 86,400."),
-                       (3.6, "That is per hour, and without the overlap.")],
-             explain="1e-3 x 86,400 x 16 = 1382 windows; clustered into triggers they are far fewer."),
-    Question("Why are triggers from overlapping windows clustered before counting false alarms?",
-             choices={"a": "neighbouring windows share most of their data, so one noise excursion lifts several",
-                      "b": "to make the CNN faster",
-                      "c": "because the matched filter needs it",
-                      "d": "clustering lowers the false-alarm probability per window"},
-             answer="a",
-             feedback={"b": "Clustering happens after scoring; it does not change the CNN's cost.",
-                       "c": "Both searches cluster; the reason is the shared data, not the method.",
-                       "d": "The threshold and the probability per window are unchanged; only the counting is."},
-             explain="Windows 1/16 s apart share 15/16 of their samples: their scores are strongly correlated."),
-    Question("The CNN was trained on SNRs 6-16. What happens to its efficiency at SNR 8 if it is trained on "
-             "10-20 only?",
-             choices={"a": "it rises", "b": "it falls", "c": "it is unchanged"},
-             answer="b",
-             feedback={"a": "Louder training examples teach features of loud signals; the weak ones are what it misses.",
-                       "c": "Measure it: the experiment in the notebook shows the change with its error bar."},
-             explain="A network learns the signals it is shown; the faint end needs faint examples."),
-    Question("A glitch appears in H1 only. Which statistic is hurt least by it?",
-             choices={"a": "the CNN logit", "b": "the network matched-filter SNR",
-                      "c": "the chi^2 re-weighted network SNR", "d": "all equally"},
-             answer="c",
-             feedback={"a": "The CNN never saw a glitch in training; nothing stops it from firing on one.",
-                       "b": "A loud glitch rings the matched filter in one detector, and the network SNR adds it.",
-                       "d": "The glitch section measured them: they differ."},
-             explain="A glitch does not distribute its power over frequency like a chirp; chi^2 sees that."),
-    Question("What does the chi^2 test of Allen (2005) compare?",
-             choices={"a": "the SNRs of H1 and L1",
-                      "b": "the SNR accumulated in frequency bins with the share the template predicts for each",
-                      "c": "the CNN and the matched filter",
-                      "d": "the data with a Gaussian distribution"},
-             answer="b",
-             feedback={"a": "That is a coincidence test, not chi^2.",
-                       "c": "chi^2 is a property of one matched-filter trigger.",
-                       "d": "It does not test Gaussianity of the data directly."},
-             explain="A real chirp puts 1/p of its SNR in each of p equal-power bins; a glitch does not."),
-    Question("Two detectors measure SNR 8 and 6. What is the network SNR?", answer=10.0, rtol=0.01,
-             feedback=[(14.0, "SNRs add in quadrature, not linearly."), (7.0, "The mean throws information away.")],
-             explain="sqrt(8^2 + 6^2) = 10."),
-    Question("Why does the course's training prior reach down to 7 Msun?",
-             choices={"a": "to speed up training",
-                      "b": "GWTC-1 has binaries with components near 8 Msun (detector frame), e.g. GW151226",
-                      "c": "lighter binaries are louder",
-                      "d": "the matched filter needs it"},
-             answer="b",
-             feedback={"a": "Lighter binaries have longer waveforms: they cost more, not less.",
-                       "c": "At a fixed distance lighter binaries are quieter.",
-                       "d": "The bank must cover the prior too, but the reason is the real population."},
-             explain="A network misses what its prior leaves out: round one missed a low-mass event for this reason."),
-    Question("Time slides shift L1 against H1 by much more than 10 ms. What do they estimate?",
-             choices={"a": "the signal's arrival time",
-                      "b": "the background: how often noise alone gives a coincident trigger",
-                      "c": "the detector's PSD",
-                      "d": "the efficiency"},
-             answer="b",
-             feedback={"a": "A shift destroys the signal's coincidence; it cannot time it.",
-                       "c": "The PSD is estimated from each detector's own data.",
-                       "d": "Efficiency needs injections, not slides."},
-             explain="No astrophysical signal can be coincident after a shift larger than the light travel time."),
-])

@@ -6,7 +6,7 @@
 * experiments: ``transits.flatten_window`` (a too-short detrending window eats a real transit: depth change with its
   error), ``transits.local_view_ablation`` (dual minus global-only AUC, paired bootstrap, and the verdict),
   ``transits.completeness`` (the search's completeness above SNR 10 minus below 7, binomial errors);
-* the quiz ``quiz("transits")``.
+* the quiz ``quiz("transits")``, written in ``notebooks/quizzes/transits.yaml`` (packaged encoded).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from coursekit.exercises import Question, Result, as_value_err, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, as_value_err, effect_exercise, exercise, function_exercise
 
 R_EARTH_KM = 6371.0
 R_SUN_KM = 695700.0
@@ -158,52 +158,3 @@ def local_view_ablation(answer) -> Result:
     else:
         verdict = "not significant: on these data the local view adds nothing measurable"
     return Result.ok(f"Right: {value:+.4f} ± {err:.4f} ({sigma:.1f} sigma), {verdict}.")
-
-
-# --------------------------------------------------------------------------- quiz
-
-quiz_questions("transits", [
-    Question("A Jupiter-size planet (0.1 R_sun) crosses a Sun-like star. Transit depth in percent?",
-             answer=1.0, rtol=0.05, unit="%",
-             feedback=[(10.0, "That is the radius ratio in percent; the depth is its square."),
-                       (0.01, "That is the fraction; the question asks for percent.")],
-             explain="(0.1)^2 = 0.01 = 1 %."),
-    Question("Why is a light curve flattened before BLS?",
-             choices={"a": "to remove the transits", "b": "to remove stellar and instrumental variability slower "
-                      "than a transit", "c": "to convert BKJD to BJD", "d": "to make every quarter the same length"},
-             answer="b",
-             feedback={"a": "The trend is fitted so that it does NOT follow the transits (they are masked or clipped)."},
-             explain="Spots and drifts at the 1 % level dwarf a 100-ppm transit; the trend is divided out."),
-    Question("The flattening window is shorter than the transit. What happens to the measured depth?",
-             choices={"a": "it grows", "b": "it shrinks: the trend follows the transit down", "c": "nothing"},
-             answer="b", explain="A window must span several transit durations, or the trend swallows the dip."),
-    Question("A TCE's odd transits are 3 sigma deeper than its even ones. The likeliest explanation?",
-             choices={"a": "a planet with a moon", "b": "an eclipsing binary detected at half its period",
-                      "c": "a noisy quarter"},
-             answer="b", explain="Two unequal eclipses folded on P/2 alternate in depth."),
-    Question("What does the local view show that the global view cannot resolve?",
-             choices={"a": "the secondary eclipse", "b": "the shape of the transit (U vs V, ingress)",
-                      "c": "the period"},
-             answer="b", feedback={"a": "A secondary eclipse sits half an orbit away: only the global view sees it."},
-             explain="201 bins over +-4 durations resolve the ingress and egress a 2001-bin orbit averages away."),
-    Question("Why is each view normalised to median 0 and minimum -1?",
-             choices={"a": "so the CNN sees the shape, not the depth or the star's brightness",
-                      "b": "to speed up training", "c": "because the flux is in e-/s"},
-             answer="a", explain="A 100-ppm and a 1 % transit then look alike; the depth information is lost, which is "
-                                 "one of the method's limits."),
-    Question("A search of one 90-day quarter reports a 43-day signal with two events. Should it be classified?",
-             choices={"a": "yes, if the CNN score is above 0.5", "b": "no: with fewer than 3 transits it is not a "
-                      "TCE, and its period is a guess", "c": "only if its SNR exceeds 7.1"},
-             answer="b", explain="Kepler required three transits (Seader et al. 2015); two events of anything fold "
-                                 "into a convincing-looking dip."),
-    Question("The dual-view CNN's AUC is 0.990 ± 0.004 and the global-only CNN's 0.985 ± 0.005 on the same test set. "
-             "Is the dual view better?",
-             choices={"a": "yes, 0.990 > 0.985", "b": "not shown: the difference is within the errors (a paired "
-                      "bootstrap of the difference would decide)", "c": "no, the global view is better"},
-             answer="b", explain="A 0.005 difference with ~0.006 combined error is about 1 sigma."),
-    Question("The guide folds Kepler-22 with epoch_time=2454833.0. What is that number?",
-             choices={"a": "the time of a transit of Kepler-22 b", "b": "the BKJD zero point (BJD 2454833.0 = "
-                      "2009-01-01 12:00), not a transit time", "c": "the period in seconds"},
-             answer="b", explain="Kepler times are BKJD = BJD - 2454833.0; a fold needs the planet's own mid-transit "
-                                 "time (the KOI table's koi_time0bk)."),
-])
