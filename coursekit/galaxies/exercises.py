@@ -10,7 +10,6 @@ from dataclasses import replace
 import numpy as np
 
 from coursekit.exercises import (
-    Question,
     Result,
     _register,
     compare_outputs,
@@ -18,7 +17,6 @@ from coursekit.exercises import (
     exercise,
     function_exercise,
     get_exercise,
-    quiz_questions,
 )
 
 # --------------------------------------------------------------------------- concentration of a disc
@@ -248,93 +246,3 @@ def galaxy10_mapping(answer) -> Result:
                            "(or edge-on S0s, which Galaxy Zoo also calls smooth).")
     return Result.fail(f"Look again at {GALAXY10_CLASSES[k]} (index {k}); you mapped it to "
                        f"{CLASSES[mapping[k]] if 0 <= mapping[k] < 4 else mapping[k]}.")
-
-
-# --------------------------------------------------------------------------- quiz
-
-quiz_questions("galaxies", [
-    Question(
-        "Why are the training galaxies rotated by random angles (and mirrored)?",
-        choices={"a": "to enlarge the images", "b": "a galaxy has no 'up' on the sky, so its class must not depend "
-                 "on orientation", "c": "to remove the sky background", "d": "to make training faster"},
-        answer="b",
-        feedback={"a": "Rotation keeps the size; it changes only the orientation.",
-                  "c": "The sky stays; rotation only turns the image.",
-                  "d": "Augmentation costs time; it buys invariance and effectively more data."},
-        explain="The label is invariant under rotation and reflection; augmentation teaches the network that symmetry."),
-    Question(
-        "Test-time augmentation averages the class probabilities over the 8 rotations/flips of a galaxy. Its measured "
-        "gain is +0.01 ± 0.008 on 600 test galaxies. What can you conclude?",
-        choices={"a": "TTA helps by 1 percentage point", "b": "the gain is within its noise: no significant "
-                 "improvement shown on this test set", "c": "TTA hurts", "d": "the network is rotation-invariant"},
-        answer="b",
-        feedback={"a": "0.01 is 1.25 sigma: a difference that small appears by chance in about 1 run in 5.",
-                  "c": "The sign is positive, but it is not significant either way.",
-                  "d": "Invariance would make the gain exactly zero; here it is merely not significant."},
-        explain="Quote every difference with its uncertainty; about 2 sigma is the least to call it significant."),
-    Question(
-        "In the transfer-learning recipe, why are the stem and the first residual stage frozen?",
-        choices={"a": "they hold generic edge/colour filters that transfer well, and fewer trainable weights "
-                 "overfit less on a few hundred images", "b": "they are too slow to train",
-                 "c": "the head needs them to be random", "d": "frozen layers make the network rotation-invariant"},
-        answer="a",
-        feedback={"b": "Speed is a side benefit; the reason is what the early filters encode and overfitting.",
-                  "c": "The head sits on top of the trunk; the early layers keep their pretrained values.",
-                  "d": "Freezing does not change how features respond to rotation."},
-        explain="Early layers learn low-level features that are shared across image domains (Yosinski et al. 2014)."),
-    Question(
-        "Why does the head get replaced rather than kept when fine-tuning on Galaxy Zoo labels?",
-        choices={"a": "the new task has other classes (and number of classes) than the pretraining task",
-                 "b": "heads cannot be trained", "c": "to save memory", "d": "because ImageNet has 1000 classes "
-                 "and galaxies are not among them, so no other reason"},
-        answer="a",
-        feedback={"b": "The head is exactly the part that is trained from scratch.",
-                  "c": "The new head has a similar size.",
-                  "d": "Half right: the point is that the output classes differ, whatever the pretraining task was."},
-        explain="The trunk's features transfer; the mapping from features to classes is task-specific."),
-    Question(
-        "A CNN reaches 0.93 ± 0.01 on simulated test galaxies but 0.70 ± 0.04 on real SDSS cut-outs before "
-        "fine-tuning. What is the gap called?",
-        choices={"a": "overfitting", "b": "domain shift (the simulations differ from the sky)",
-                 "c": "label smoothing", "d": "class imbalance"},
-        answer="b",
-        feedback={"a": "Overfitting would show on simulated test galaxies from a new seed too; they score 0.93.",
-                  "c": "Label smoothing is a training regulariser.",
-                  "d": "Imbalance changes the baseline, but the drop comes from the images looking different."},
-        explain="Real cut-outs have neighbours, stars, another PSF and stretch: a different input distribution."),
-    Question(
-        "A classifier is calibrated when...",
-        choices={"a": "its accuracy is above 90%", "b": "of all galaxies it gives 80% probability, about 80% are "
-                 "right", "c": "it never outputs probabilities above 0.9", "d": "its confusion matrix is diagonal"},
-        answer="b",
-        feedback={"a": "Accuracy and calibration are different properties.",
-                  "c": "A calibrated model may be very confident when it is right that often.",
-                  "d": "That is accuracy per class, not calibration."},
-        explain="Calibration compares stated confidence with the frequency of being right (reliability diagram)."),
-    Question(
-        "The forest and the CNN are scored on the same 175 test galaxies. Why bootstrap the *paired* difference "
-        "instead of combining the two binomial errors in quadrature?",
-        choices={"a": "both models meet the same easy and hard galaxies, so their errors are correlated and the "
-                 "paired difference is more precise", "b": "binomial errors are wrong for accuracies",
-                 "c": "the bootstrap always gives smaller errors", "d": "quadrature needs Gaussian data"},
-        answer="a",
-        feedback={"b": "The binomial error of one accuracy is fine; the issue is the correlation between two.",
-                  "c": "Not always; it is right, not necessarily smaller.",
-                  "d": "The issue is correlation, not Gaussianity."},
-        explain="Resampling galaxies together keeps the correlation; quadrature assumes independent test sets."),
-    Question(
-        "How many distinct views does the dihedral test-time augmentation (rotations by 90° and mirror images) use?",
-        answer=8, rtol=0.01,
-        feedback=[(4, "Four rotations, and each also mirrored."), (2, "That is only the mirror.")],
-        explain="The symmetry group of the square, D4, has 4 rotations times 2 reflections = 8 elements."),
-    Question(
-        "Galaxy Zoo 1 labels come from volunteer votes. Which statement is right?",
-        choices={"a": "they are ground truth", "b": "they are majority votes: ambiguous galaxies carry label "
-                 "noise, which limits any classifier's measured accuracy", "c": "they were made by a CNN",
-                 "d": "they contain no 'don't know' class"},
-        answer="b",
-        feedback={"a": "Votes can be split; the majority class of an ambiguous galaxy is a noisy label.",
-                  "c": "Galaxy Zoo 1 (2007) was classified by people (Lintott et al. 2008).",
-                  "d": "Class 4 is 'don't know'; the course drops it."},
-        explain="Dieleman et al. (2015) fitted the vote fractions themselves for that reason."),
-])
