@@ -82,19 +82,23 @@ the decorators below; notebooks call :func:`check`, :func:`hint`,
    answer left at ``None``: cells after a build-it cell use the package's tested
    version, not the student's.
 
-5. Quizzes (8-10 conceptual questions per notebook)::
+5. Quizzes (8-10 conceptual questions per notebook) are written in
+   ``notebooks/quizzes/<topic>.yaml``::
 
-       quiz_questions("gw", [
-           Question("Why is the strain whitened before the CNN sees it?",
-                    choices={"a": "to remove the chirp", "b": "to flatten the coloured noise", ...},
-                    answer="b",
-                    feedback={"a": "The chirp is the signal we want to keep ...", ...},
-                    explain="Whitening divides by the ASD so every frequency carries equal noise power."),
-           Question("A search fires once per 1000 one-second noise windows: false alarms per day?",
-                    answer=86.4, rtol=0.02, unit="per day",
-                    feedback=[(3.6, "That is per hour."), ...],     # numeric near-misses
-                    explain="86,400 windows x 1e-3."),
-       ])
+       questions:
+       - prompt: Why is the strain whitened before the CNN sees it?
+         choices: {a: to remove the chirp, b: to flatten the coloured noise, ...}
+         answer: b
+         feedback: {a: The chirp is the signal we want to keep ..., ...}
+         explain: Whitening divides by the ASD so every frequency carries equal noise power.
+       - prompt: "A search fires once per 1000 one-second noise windows: false alarms per day?"
+         answer: 86.4
+         unit: per day
+         feedback: [{near: 3.6, why: That is per hour.}]    # numeric near misses
+         explain: 86,400 windows x 1e-3.
+
+   ``python -m coursekit edition`` packages them, encoded, into ``coursekit/solutions/<topic>.txt``
+   (no answer key in plain text in the package); :func:`quiz_questions` registers a quiz made at run time.
 
    ``quiz("gw")`` prints the questions and how to answer; ``quiz("gw", answers={1: "b", 2: 86.4})``
    (or a list in question order) grades them, with the feedback of each wrong

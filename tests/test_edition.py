@@ -214,3 +214,18 @@ def test_every_course_quiz_comes_from_its_yaml_through_the_package():
         wanted = questions_from_list(path.stem, yaml.safe_load(path.read_text())["questions"])
         assert packaged_quiz(path.stem) == wanted, path.name
         assert get_quiz(path.stem) == wanted, path.name
+
+
+def test_no_quiz_answer_key_or_feedback_in_plain_text_in_the_package():
+    import yaml
+
+    package_text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "coursekit").rglob("*.py"))
+    assert "quiz_questions(\"" not in package_text and "quiz_questions('" not in package_text
+    for path in sorted((ROOT / "notebooks" / "quizzes").glob("*.yaml")):
+        for q in yaml.safe_load(path.read_text())["questions"]:
+            feedback = q.get("feedback") or {}
+            texts = list(feedback.values()) if isinstance(feedback, dict) else [f["why"] for f in feedback]
+            for text in [q.get("explain", ""), *texts]:
+                snippet = " ".join(text.split())[:60]
+                if len(snippet) >= 30:
+                    assert snippet not in package_text, f"{path.name}: {snippet!r} is in plain text in coursekit/"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.exercises import Question, Result, effect_exercise, exercise, function_exercise, quiz_questions
+from coursekit.exercises import Result, effect_exercise, exercise, function_exercise
 
 
 @exercise("sbi.cosmic_variance", title="Cosmic variance of one band power", hints=(
@@ -115,88 +115,3 @@ effect_exercise(
         "rejection finds almost nothing inside the box, so sample with reject_outside_prior=False.",
         "experiment.sigma8_offset(samples, obs_out) gives mean - truth with the posterior width as its error.",
     ))
-
-
-quiz_questions("sbi", [
-    Question("The guide's toy spectrum P = A sigma_8 Omega_m k^-2 is observed with tiny errors. What does the "
-             "posterior look like?",
-             choices={"a": "a small ellipse around the truth", "b": "a thin ridge along sigma_8 Omega_m = const",
-                      "c": "the prior box, unchanged", "d": "two separate peaks"},
-             answer="b",
-             feedback={"a": "Only the product enters the spectrum: any (Omega_m, sigma_8) with the same product fits "
-                            "equally well.",
-                       "c": "The data do measure something: the product sigma_8 Omega_m.",
-                       "d": "The likelihood has one maximum along every line crossing the ridge."},
-             explain="The data fix the product only, so the posterior is the prior restricted to a thin ridge."),
-    Question("What breaks the toy's degeneracy in the realistic spectrum?",
-             choices={"a": "the amplitude sigma_8^2", "b": "the shape: turnover and BAO scale set by Omega_m h^2",
-                      "c": "shot noise", "d": "the prior box"},
-             answer="b",
-             feedback={"a": "The amplitude alone measures one combination; a second one needs the shape.",
-                       "c": "Shot noise is parameter-independent: it carries no information about Omega_m.",
-                       "d": "The prior truncates the ridge but does not measure anything."},
-             explain="The transfer function's shape depends on Omega_m h^2 and not on sigma_8, so shape and amplitude "
-                     "measure two different combinations."),
-    Question("With a free linear galaxy bias b, P_g = b^2 P. Which amplitude do the band powers measure?",
-             choices={"a": "sigma_8", "b": "b sigma_8", "c": "S_8 = sigma_8 (Omega_m/0.3)^0.5", "d": "b alone"},
-             answer="b",
-             feedback={"a": "b and sigma_8 enter only as the product b sigma_8: sigma_8 alone is lost to the bias.",
-                       "c": "S_8 is lensing's combination; here sigma_8 is degenerate with b, so S_8 is as poorly "
-                            "measured as sigma_8.",
-                       "d": "b alone is as degenerate as sigma_8."},
-             explain="The amplitude is (b sigma_8)^2: marginalising b leaves sigma_8 to the prior on b."),
-    Question("Amortised NPE trained once is used on a new observation. What does that cost?",
-             choices={"a": "a new training run", "b": "one pass of the network (plus sampling)",
-                      "c": "a new set of simulations", "d": "an MCMC run"},
-             answer="b",
-             feedback={"a": "That is sequential NPE, which is specific to one observation.",
-                       "c": "The simulations were all spent in training.",
-                       "d": "No likelihood is evaluated: the network gives the posterior directly."},
-             explain="Amortisation: the cost is paid once, in training."),
-    Question("When do sequential rounds pay most?",
-             choices={"a": "when the posterior is much narrower than the prior and simulations are expensive",
-                      "b": "when the posterior is about as wide as the prior",
-                      "c": "when you need posteriors for many observations",
-                      "d": "never: they are only faster"},
-             answer="a",
-             feedback={"b": "Then the prior already puts the simulations where the posterior is.",
-                       "c": "A sequential posterior is valid for one observation only; amortised NPE serves many.",
-                       "d": "They concentrate simulations where the posterior has mass; whether that wins depends on "
-                            "the problem, as the budget curve shows."},
-             explain="Focusing the simulations helps when most prior draws are wasted far from the posterior."),
-    Question("C2ST between NPE and exact samples is 0.62 ± 0.01, the floor (exact vs exact) 0.50 ± 0.01. "
-             "What do you conclude?",
-             choices={"a": "NPE is indistinguishable from the exact posterior",
-                      "b": "a classifier can tell them apart: NPE is measurably wrong",
-                      "c": "the exact posterior is wrong", "d": "nothing: C2ST has no error bar"},
-             answer="b",
-             feedback={"a": "0.62 is 8 standard errors above the floor.",
-                       "c": "The exact posterior is the reference; two exact sets give the floor of 0.5.",
-                       "d": "Every sample is classified once: the binomial error is about sqrt(0.25/n)."},
-             explain="0.12 above the floor with errors of 0.01: significant."),
-    Question("SBC ranks are uniform and the 68% coverage is 0.68, yet the true sigma_8 = 1.15 lies outside the "
-             "prior box [0.6, 1.0]. Is the posterior for that observation right?",
-             choices={"a": "yes: SBC and coverage passed",
-                      "b": "no: SBC and coverage average over the prior and cannot see an observation outside it",
-                      "c": "yes, if C2ST is 0.5", "d": "no, because the network is overconfident"},
-             answer="b",
-             feedback={"a": "They test the network over simulations from the prior, not this observation.",
-                       "c": "The exact posterior is also confined to the prior box: both are wrong about the truth.",
-                       "d": "The network can be perfectly calibrated over the prior and still be confined to it."},
-             explain="A posterior predictive check on the observation itself flags it."),
-    Question("Doubling the survey volume changes the posterior widths by what factor?",
-             answer=2 ** -0.5, rtol=0.03,
-             feedback=[(0.5, "That is what four times the volume does: widths scale as V^-1/2."),
-                       (2.0, "Bigger surveys give narrower posteriors, not wider.")],
-             explain="Band variances scale as 1/N_modes ~ 1/V, so widths scale as V^-1/2 = 0.707."),
-    Question("In the simulator, why is the variance of a band power 2 (P + 1/n_bar)^2 / N_modes and not "
-             "(P + 1/n_bar)^2 / N_modes?",
-             choices={"a": "k and -k are the same mode of a real field, so only half the wave vectors are independent",
-                      "b": "shot noise doubles the variance", "c": "a 2 from the two parameters",
-                      "d": "a convention of the fitting formula"},
-             answer="a",
-             feedback={"b": "Shot noise is the 1/n_bar inside the bracket.",
-                       "c": "The variance of the data does not depend on how many parameters we fit.",
-                       "d": "It is mode counting (Feldman, Kaiser & Peacock 1994), not the transfer function."},
-             explain="delta(-k) = delta(k)*: N_modes/2 independent complex modes, each giving an exponential power."),
-])
