@@ -5,10 +5,8 @@ Follows the CNN detectors of George & Huerta 2018 (PLB 778, 64) and Gabbard et a
 detector. The first block runs three kernel lengths in parallel (16, 32 and 64 samples: 8, 16
 and 31 ms at 2048 Hz) so that the short merger and the longer inspiral are both matched; its
 stride of 4 makes it a learned filter bank followed by decimation, which keeps CPU training
-fast. Five convolution + pooling layers follow, so that one trunk feature sees 0.8 s of strain:
-with the GWTC-1 prior (components down to 7 Msun) the window holds up to a second of inspiral, and
-round one's three layers (0.21 s) could add its pieces only incoherently. The end uses global max-
-and mean-pooling over the window, so the score hardly depends on where in the window the merger is.
+fast. The end uses global max- and mean-pooling, so the score hardly depends on where in the
+window the merger is.
 
 The network returns a *logit* (no sigmoid): train it with ``torch.nn.BCEWithLogitsLoss``,
 which computes ``log(sigmoid(z))`` stably; a sigmoid followed by ``BCELoss`` saturates and loses
@@ -27,13 +25,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: channels of the convolutions after the first block: five, each but the last followed by a max-pool,
-#: so that one trunk feature sees ~0.8 s of strain (1676 samples at 2048 Hz) -- the last second of
-#: inspiral of the lightest GWTC-1 binaries; round one's three layers saw 0.21 s.
-CHANNELS = (16, 32, 32, 32, 32)
-#: the channels of round one's network (model files saved without an architecture)
-LEGACY_CHANNELS = (16, 32, 32)
-
 
 class MultiScaleCNN(nn.Module):
     """Input ``(batch, n_det, n_samples)`` whitened strain; output ``(batch,)`` logits.
@@ -43,12 +34,9 @@ class MultiScaleCNN(nn.Module):
     """
 
     def __init__(self, n_det: int = 2, width: int = 8, kernels: tuple[int, ...] = (16, 32, 64),
-                 channels: tuple[int, ...] = CHANNELS, stride: int = 4, dropout: float = 0.1):
+                 channels: tuple[int, ...] = (16, 32, 32), stride: int = 4, dropout: float = 0.1):
         super().__init__()
         self.n_det = n_det
-        #: what it takes to rebuild this network (saved with its weights)
-        self.arch = {"n_det": n_det, "width": width, "kernels": list(kernels), "channels": list(channels),
-                     "stride": stride}
         self.branches = nn.ModuleList(
             nn.Conv1d(n_det, width, k, stride=stride, padding=k // 2, bias=False) for k in kernels
         )
@@ -63,31 +51,13 @@ class MultiScaleCNN(nn.Module):
         self.body = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Linear(2 * c_in, 64), nn.ReLU(), nn.Dropout(dropout), nn.Linear(64, 1))
 
-    @property
-    def downsample(self) -> int:
-        """Input samples per feature of the convolutional trunk (first stride x every max-pool)."""
-        return self.arch["stride"] * 2 ** (len(self.arch["channels"]))
-
-    def forward(self, x: torch.Tensor, context: int = 0) -> torch.Tensor:
-        """Logits (batch,) of windows ``x`` (batch, n_det, n_samples).
-
-        ``context`` > 0: each row holds ``context`` samples of data on each side of its window (a
-        multiple of :attr:`downsample`); the trunk sees them, the pooling only the window, as in
-        :meth:`FusedCNN.context_logits` (training on such rows trains the network as a scan uses it).
-        """
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[1] != self.n_det:
             raise ValueError(f"expected input (batch, {self.n_det}, n_samples), got {tuple(x.shape)}")
         feats = [b(x) for b in self.branches]
         m = min(f.shape[-1] for f in feats)
         h = self.stem(torch.cat([f[..., :m] for f in feats], dim=1))
         h = self.body(h)
-        if context:
-            ds = self.downsample
-            window = x.shape[-1] - 2 * context
-            if context % ds or context < 0 or window <= 0 or window % ds:
-                raise ValueError(f"context and window must be multiples of {ds} samples, got {context} "
-                                 f"and {window}")
-            h = h[..., context // ds: (context + window) // ds]
         h = torch.cat([h.amax(dim=-1), h.mean(dim=-1)], dim=1)
         return self.head(h).squeeze(-1)
 
@@ -258,26 +228,12 @@ def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None, cont
 
 # --------------------------------------------------------------------------- training
 
-class _WithContext(nn.Module):
-    """``model(x, context)`` as a one-argument module, for the shared training loop."""
-
-    def __init__(self, model: MultiScaleCNN, context: int):
-        super().__init__()
-        self.model, self.context = model, context
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x, self.context)
-
-
 def train_cnn(cfg, sampler, seed: int | None = None, progress: bool | None = None, snr_range=None):
     """Train :class:`MultiScaleCNN` with ``BCEWithLogitsLoss`` on freshly simulated windows (shared ``fit``).
 
     cfg: :class:`coursekit.gw.config.Config`; sampler: :class:`coursekit.gw.simulate.InjectionSampler`.
     Every epoch draws new noise, sky positions and SNRs (uniform in ``snr_range``, default
-    ``cfg.snr_range``) from the training bank; the validation set is fixed. Each window carries the
-    data that the network's trunk reaches beyond its edges (:attr:`FusedCNN.context` samples on each
-    side, :func:`coursekit.gw.simulate.context_sampler`), so it is trained on what a scan shows it,
-    not on zero padding. Returns ``(model, history)``.
+    ``cfg.snr_range``) from the training bank; the validation set is fixed. Returns ``(model, history)``.
     """
     import numpy as np
 
@@ -291,20 +247,14 @@ def train_cnn(cfg, sampler, seed: int | None = None, progress: bool | None = Non
         raise ValueError(f"snr_range must be 0 < low <= high, got {snr_range}")
     seed_everything(seed)
     rng = np.random.default_rng(seed + 1)
-    model = MultiScaleCNN(n_det=sampler.n_det)
-    context = model.for_inference().context
-    if context:  # train on windows as the scan sees them: real data around each window
-        from coursekit.gw.simulate import context_sampler
-
-        sampler = context_sampler(cfg, sampler.bank, context)
     val = sampler.sample(cfg.n_val, rng, snr=snr_range)
     xv, yv = torch.from_numpy(val.x), torch.from_numpy(val.y)
     val_loader = [(xv[i:i + 256], yv[i:i + 256]) for i in range(0, len(xv), 256)]
+    model = MultiScaleCNN(n_det=sampler.n_det)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * cfg.batches_per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.2)
-    stream = sampler.batches(cfg.batches_per_epoch, cfg.batch_size, rng, snr_range)
-    history = fit(_WithContext(model, context), stream, val_loader,
+    history = fit(model, sampler.batches(cfg.batches_per_epoch, cfg.batch_size, rng, snr_range), val_loader,
                   loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=cfg.epochs, optimizer=opt, scheduler=sched,
                   scheduler_step="batch", progress=progress, desc="CNN",
                   metrics={"accuracy": accuracy_from_logits})
@@ -323,7 +273,7 @@ def save_model(model: MultiScaleCNN, path, cfg, detectors: tuple[str, ...], extr
     from coursekit.checkpoint import save_model as _save
 
     config = {"detectors": list(detectors), "fs": cfg.fs, "window_duration": cfg.window_duration,
-              "merger_range": list(cfg.merger_range), "n_det": len(detectors), "arch": dict(model.arch)}
+              "merger_range": list(cfg.merger_range), "n_det": len(detectors)}
     return _save(path, topic=TOPIC, state_dict=model.state_dict(), config=config, extra=extra or {})
 
 
@@ -337,9 +287,7 @@ def load_model(path) -> tuple[MultiScaleCNN, dict]:
 
     ck = _load(path, topic=TOPIC)
     try:
-        arch = dict(ck.config.get("arch") or {"n_det": int(ck.config["n_det"]), "channels": LEGACY_CHANNELS})
-        arch = {k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()}
-        model = MultiScaleCNN(**arch)
+        model = MultiScaleCNN(n_det=int(ck.config["n_det"]))
         model.load_state_dict(ck.state_dict)
     except (KeyError, RuntimeError, TypeError) as exc:
         raise ModelFileError(f"{path}: not a CNN saved by `gw train` ({str(exc).splitlines()[0][:100]}); "

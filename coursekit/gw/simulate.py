@@ -246,8 +246,7 @@ def build_banks(cfg, psds: dict[str, np.ndarray], seed: int | None = None) -> Ba
 
     rng = np.random.default_rng(cfg.seed if seed is None else seed)
     t0 = time.perf_counter()
-    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration,
-              merger_offset=cfg.merger_offset)
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
     train = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_train_waveforms, rng), psds, **kw)
     test = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_test_waveforms, rng), psds, **kw)
     templates = template_bank(cfg, psds, rng)
@@ -260,8 +259,7 @@ def template_bank(cfg, psds: dict[str, np.ndarray], rng: np.random.Generator | N
     from coursekit.gw.baseline import place_template_bank
 
     rng = np.random.default_rng(cfg.seed + 3) if rng is None else rng
-    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration,
-              merger_offset=cfg.merger_offset)
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
     cand = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_template_candidates, rng), psds, **kw)
     keep = place_template_bank(cand, cfg.minimal_match, cfg.max_templates)
     return WaveformBank(params={k: v[keep] for k, v in cand.params.items()}, spectra=cand.spectra[keep],
