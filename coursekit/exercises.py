@@ -659,11 +659,6 @@ def get_quiz(topic: str) -> tuple[Question, ...]:
         if questions is not None:
             _QUIZZES[topic] = questions
     if topic not in _QUIZZES:
-        try:
-            importlib.import_module(f"coursekit.{topic}.exercises")
-        except ModuleNotFoundError:
-            pass
-    if topic not in _QUIZZES:
         raise KeyError(f"no quiz for topic {topic!r}; quizzes: {', '.join(sorted(_QUIZZES)) or 'none loaded'}")
     return _QUIZZES[topic]
 
