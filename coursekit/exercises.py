@@ -583,12 +583,17 @@ class Question:
 _QUIZZES: dict[str, tuple[Question, ...]] = {}
 
 
-def quiz_questions(topic: str, questions: Sequence[Question]) -> None:
-    """Register the quiz of a topic (8-10 questions)."""
+def _checked_quiz(topic: str, questions: Sequence[Question], where: str = "") -> tuple[Question, ...]:
+    """The questions as a tuple, if there are 8-10 of them (the one place that rule lives)."""
     questions = tuple(questions)
     if not 8 <= len(questions) <= 10:
-        raise ValueError(f"quiz {topic!r} has {len(questions)} questions; write 8-10")
-    _QUIZZES[topic] = questions
+        raise ValueError(f"{where}{': ' if where else ''}quiz {topic!r} has {len(questions)} questions; write 8-10")
+    return questions
+
+
+def quiz_questions(topic: str, questions: Sequence[Question]) -> None:
+    """Register the quiz of a topic (8-10 questions)."""
+    _QUIZZES[topic] = _checked_quiz(topic, questions)
 
 
 QUIZ_KEY = "__quiz__"
@@ -634,10 +639,8 @@ def question_to_dict(q: Question) -> dict[str, Any]:
 
 
 def questions_from_list(topic: str, items: Sequence[Mapping[str, Any]], where: str = "quiz") -> tuple[Question, ...]:
-    questions = tuple(question_from_dict(d, f"{where}, question {i}") for i, d in enumerate(items, 1))
-    if not 8 <= len(questions) <= 10:
-        raise ValueError(f"{where}: quiz {topic!r} has {len(questions)} questions; write 8-10")
-    return questions
+    return _checked_quiz(topic, [question_from_dict(d, f"{where}, question {i}") for i, d in enumerate(items, 1)],
+                         where)
 
 
 def packaged_quiz(topic: str) -> tuple[Question, ...] | None:
