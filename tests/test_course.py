@@ -142,6 +142,25 @@ def test_notebook_structure(path: Path):
 
 # --------------------------------------------------------------------------- guides
 
+STUDENT_DIR = NB_DIR / "student"
+CELL_TAGS = ("build-it", "experiment", "quiz", "references")
+
+
+@pytest.mark.parametrize("path", PRESENT + sorted(STUDENT_DIR.glob("[0-9][0-9]_*.ipynb")),
+                         ids=lambda p: f"{p.parent.name}/{p.name[:2]}")
+def test_every_notebook_tags_its_build_it_experiment_quiz_and_references_cells(path: Path):
+    """The course's tools find these sections by cell tag, in the solved and in the student edition."""
+    cells = json.loads(path.read_text())["cells"]
+    tagged = {t for c in cells for t in c.get("metadata", {}).get("tags", [])}
+    missing = [t for t in CELL_TAGS if t not in tagged]
+    assert not missing, f"{path.relative_to(ROOT)}: no cell tagged {missing}"
+    # a tagged build-it/experiment section has code for the student to write or run, not only prose
+    for tag in ("build-it", "experiment"):
+        assert any(c["cell_type"] == "code" and tag in c.get("metadata", {}).get("tags", []) for c in cells), (
+            f"{path.relative_to(ROOT)}: no code cell tagged {tag!r}"
+        )
+
+
 def test_instructors_guide_names_only_exercises_that_exist():
     from coursekit.exercises import get_exercise
 
