@@ -612,8 +612,15 @@ def question_from_dict(d: Mapping[str, Any], where: str = "quiz") -> Question:
         fields["answer"] = str(fields["answer"])
         fields["feedback"] = {str(k): str(v) for k, v in (fields.get("feedback") or {}).items()} or None
     elif fields.get("feedback") is not None:
-        fields["feedback"] = [(float(f["near"]), str(f["why"])) if isinstance(f, Mapping) else (float(f[0]), str(f[1]))
-                              for f in fields["feedback"]]
+        entries = fields["feedback"]
+        if not isinstance(entries, list) or not all(isinstance(f, Mapping) and set(f) == {"near", "why"}
+                                                    for f in entries):
+            raise ValueError(f"{where}: the feedback of a numeric question is a list of {{near: NUMBER, why: TEXT}}; "
+                             f"got {entries!r}")
+        try:
+            fields["feedback"] = [(float(f["near"]), str(f["why"])) for f in entries]
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: a numeric near miss ('near') must be a number; got {entries!r}") from None
     try:
         return Question(**fields)
     except (TypeError, ValueError) as exc:
