@@ -65,6 +65,26 @@ def test_train_on_a_labelled_folder_reports_cnn_and_forest(sim_model, tmp_path, 
     assert meta["classes"] == ["elliptical", "spiral", "merger"] and "forest_test_accuracy" in meta
 
 
+def test_train_compact_ensemble_on_a_folder_then_predict(tmp_path, capsys):
+    folder = _folder(tmp_path / "labelled", ["elliptical", "spiral"] * 8)
+    out = tmp_path / "compact.pt"
+    capsys.readouterr()
+    assert main(["galaxies", "train", "--out", str(out), "--data", str(folder), "--members", "2",
+                 "--finetune-epochs", "2", "--batch-size", "8"]) == 0
+    text = capsys.readouterr().out
+    assert "compact CNN x2" in text and "random forest" in text and "95% interval" in text
+    assert "significant" in text and "paired bootstrap" in text
+    from coursekit.galaxies.model import load_model
+
+    model, meta = load_model(out)
+    assert meta["arch"] == "compact" and meta["members"] == 2 and meta["tta"] is True
+    assert meta["size"] == 32 and meta["crop"] == 0.35
+    csv_path = tmp_path / "p.csv"
+    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--out", str(csv_path)]) == 0
+    rows = list(csv.DictReader(open(csv_path)))
+    assert len(rows) == 16 and {r["predicted_class"] for r in rows} <= {"elliptical", "spiral", "merger"}
+
+
 def _fails(args, capsys, *needles):
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
@@ -88,6 +108,9 @@ def test_hostile_input(sim_model, tmp_path, capsys):
     assert "positive integer" in capsys.readouterr().err
     _fails(["galaxies", "train", "--out", str(tmp_path / "z.pt"), "--data", str(one), "--init", "imagenett"], capsys,
            "--init")
+    two = _folder(tmp_path / "two", ["elliptical", "spiral"] * 3)
+    _fails(["galaxies", "train", "--out", str(tmp_path / "w.pt"), "--data", str(two), "--arch", "compact", "--init",
+            "simulation"], capsys, "--arch resnet18")
 
 
 def test_predict_refuses_a_plate(sim_model, tmp_path, capsys):

@@ -11,7 +11,10 @@ Examples::
 
 ``train --data`` holds out ``--test-fraction`` of the labelled cut-outs (stratified) and reports the CNN and the
 morphology-features + random-forest baseline trained on the same images, on the same held-out galaxies, with
-95 % intervals and the paired difference.
+95 % intervals and the paired difference. By default the CNN is an ensemble of three compact networks
+(:mod:`coursekit.galaxies.compact`, :data:`~coursekit.galaxies.config.FOLDER_TRAIN`) trained from random weights,
+which needs no download and suits a few hundred images; ``--arch resnet18 --init simulation|imagenet|scratch|FILE``
+fine-tunes or trains a ResNet18 instead. ``predict`` applies the test-time averaging ``train`` scored the model with.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 from pathlib import Path
 
 from coursekit.cli_util import positive_float, positive_int
+from coursekit.galaxies.config import FOLDER_CROP, FOLDER_SIZE, FOLDER_TRAIN
 
 
 def _fraction(text: str) -> float:
@@ -56,21 +60,30 @@ def register(subparsers) -> None:
                                   "(smallCSV_class.csv + images/), or a Galaxy10 .h5 file (default: simulate)")
     t.add_argument("--task", choices=["four", "ten"], default="four", help="Galaxy10 classes (default: four)")
     t.add_argument("--label-column", default="class_name", help="labels.csv column with the class names")
-    t.add_argument("--init", default="simulation",
-                   help="with --data: start from 'simulation' (pretrain on --n simulated galaxies first), 'imagenet' "
-                        "(ResNet18 ImageNet weights), 'scratch' (random weights) or a model file saved by "
-                        "`galaxies train` (default: simulation)")
+    t.add_argument("--arch", choices=["compact", "resnet18"], default=None,
+                   help="with --data: 'compact' (an ensemble of small CNNs trained from random weights; the default) or "
+                        "'resnet18' (the default with --init)")
+    t.add_argument("--init", default=None,
+                   help="with --data and --arch resnet18: start from 'simulation' (pretrain on --n simulated galaxies "
+                        "first), 'imagenet' (ImageNet weights), 'scratch' (random weights) or a model file saved by "
+                        "`galaxies train` (default with resnet18: simulation)")
+    t.add_argument("--members", type=positive_int, default=None,
+                   help="with --data: networks in the ensemble (default 3 compact, 1 resnet18)")
     t.add_argument("--test-fraction", type=_fraction, default=0.3,
                    help="with --data: share of the labelled images held out to score CNN and forest (default 0.3)")
     t.add_argument("--n", type=positive_int, default=3000, help="simulated galaxies (default 3000)")
-    t.add_argument("--size", type=_size, default=64, help="cut-out side in pixels (default 64)")
-    t.add_argument("--crop", type=_crop, default=0.5, help="central fraction of real images kept (default 0.5)")
+    t.add_argument("--size", type=_size, default=None,
+                   help=f"cut-out side in pixels the network sees (default {FOLDER_SIZE} for compact, 64 otherwise)")
+    t.add_argument("--crop", type=_crop, default=None,
+                   help=f"central fraction of real images kept (default {FOLDER_CROP} for the compact network, 0.5 for "
+                        f"resnet18 and for the forest's features)")
     t.add_argument("--epochs", type=positive_int, default=4, help="epochs on the simulations (default 4)")
-    t.add_argument("--finetune-epochs", type=positive_int, default=20,
-                   help="epochs on --data (default 20: with 10, 122 Galaxy Zoo images were too few steps and the "
-                        "network fell back to the majority class)")
+    t.add_argument("--finetune-epochs", type=positive_int, default=None,
+                   help=f"epochs on --data (default {FOLDER_TRAIN.epochs} for compact; 20 for resnet18: with 10, 122 "
+                        "Galaxy Zoo images were too few steps and the network fell back to the majority class)")
     t.add_argument("--batch-size", type=positive_int, default=64)
-    t.add_argument("--lr", type=positive_float, default=2e-3)
+    t.add_argument("--lr", type=positive_float, default=None,
+                   help=f"learning rate (default {FOLDER_TRAIN.lr:g} compact, 2e-3 resnet18)")
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
 
@@ -78,7 +91,9 @@ def register(subparsers) -> None:
     q.add_argument("--model", required=True, help="model file written by `galaxies train`")
     q.add_argument("paths", nargs="+", help="JPEG/PNG files, three-band FITS cut-outs, or folders of them")
     q.add_argument("--out", help="CSV file (default: standard output)")
-    q.add_argument("--tta", type=positive_int, default=1, help="average over this many rotations (default 1: none)")
+    q.add_argument("--tta", type=positive_int, default=None,
+                   help="average over this many rotations (1: none; default: what `train` scored the model with, "
+                        "the 8 rotations/flips for the compact ensemble, none for a ResNet18)")
     q.set_defaults(func=_predict)
 
     from coursekit.experiment import add_run_command
@@ -87,16 +102,16 @@ def register(subparsers) -> None:
     add_run_command(sub, "galaxies", run)
 
 
-def _load_labelled(args):
+def _load_labelled(args, size: int, crop: float):
     from coursekit.galaxies.data import load_galaxy10, load_labelled_folder
 
     path = Path(args.data)
     if not path.exists():
         raise FileNotFoundError(f"--data {path} does not exist: give a folder of labelled cut-outs or a Galaxy10 .h5")
     if path.is_dir():
-        cut = load_labelled_folder(path, size=args.size, crop=args.crop, label_column=args.label_column)
+        cut = load_labelled_folder(path, size=size, crop=crop, label_column=args.label_column)
         return cut.images, cut.labels, cut.classes
-    x, y, classes = load_galaxy10(path, task=args.task, size=args.size, crop=args.crop)
+    x, y, classes = load_galaxy10(path, task=args.task, size=size, crop=crop)
     return x, y, classes
 
 
@@ -105,8 +120,8 @@ def _simulation_model(args, progress=None):
     from coursekit.galaxies.model import train_classifier
     from coursekit.galaxies.simulate import CLASSES, simulate_rgb
 
-    x, y = simulate_rgb(args.n, size=args.size, seed=args.seed)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    x, y = simulate_rgb(args.n, size=args.size or 64, seed=args.seed)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr or 2e-3, seed=args.seed)
     model, history = train_classifier(x, y, CLASSES, cfg, progress=progress, desc="ResNet18 (simulations)")
     return model, history, cfg
 
@@ -120,25 +135,23 @@ def _train(args) -> int:
         model, history, cfg = _simulation_model(args)
         from coursekit.galaxies.model import save_model
 
-        save_model(model, out, size=args.size, crop=1.0, config=cfg, extra={"data": "simulated galaxies"})
+        save_model(model, out, size=args.size or 64, crop=1.0, config=cfg, extra={"data": "simulated galaxies"})
         print(f"trained on {args.n} simulated galaxies: {history.summary()}")
         print(f"saved {out}")
         return 0
-    if args.init not in {"simulation", "imagenet", "scratch"} and not Path(args.init).is_file():
-        raise UsageError(f"--init {args.init!r}: use simulation, imagenet, scratch or the path of a saved model file")
-    return _train_on_data(args, out)
+    arch = args.arch or ("resnet18" if args.init is not None else "compact")
+    init = args.init or ("simulation" if arch == "resnet18" else "scratch")
+    if arch == "compact" and init != "scratch":
+        raise UsageError(f"--init {init!r} fine-tunes a ResNet18: add --arch resnet18 (the compact network trains "
+                         "from random weights)")
+    if init not in {"simulation", "imagenet", "scratch"} and not Path(init).is_file():
+        raise UsageError(f"--init {init!r}: use simulation, imagenet, scratch or the path of a saved model file")
+    return _train_on_data(args, out, arch, init)
 
 
-def _train_on_data(args, out) -> int:
+def _check_labels(args, y, classes) -> None:
     import numpy as np
 
-    from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
-    from coursekit.galaxies.config import TrainConfig
-    from coursekit.galaxies.data import stratified_split
-    from coursekit.galaxies.metrics import accuracy_measurement, majority_rate, paired_difference, significance_text
-    from coursekit.galaxies.model import build_model, fine_tune, load_model, predict, save_model, train_classifier
-
-    x, y, classes = _load_labelled(args)
     counts = np.bincount(y, minlength=len(classes))
     if (counts > 0).sum() < 2:
         raise ValueError(f"--data {args.data}: every labelled image is of class {classes[int(counts.argmax())]!r}; "
@@ -147,38 +160,71 @@ def _train_on_data(args, out) -> int:
         rare = [c for c, k in zip(classes, counts) if k == 1]
         raise ValueError(f"--data {args.data}: class {rare[0]!r} has a single image; give at least two per class "
                          "(one to train on, one to test)")
+
+
+def _train_on_data(args, out, arch: str, init: str) -> int:
+    from dataclasses import replace
+
+    from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
+    from coursekit.galaxies.config import FOREST_CROP, FOREST_SIZE, TrainConfig
+    from coursekit.galaxies.data import stratified_split
+    from coursekit.galaxies.metrics import accuracy_measurement, majority_rate, paired_difference, significance_text
+    from coursekit.galaxies.model import build_model, fine_tune, load_model, predict, save_model, train_classifier
+
+    compact = arch == "compact"
+    size = args.size or (FOLDER_SIZE if compact else 64)
+    crop = args.crop or (FOLDER_CROP if compact else 0.5)
+    x, y, classes = _load_labelled(args, size, crop)
+    _check_labels(args, y, classes)
+    # the forest measures its features on 64-pixel images of the central half (its best framing on the Galaxy Zoo
+    # sample), or on the user's --crop
+    forest_crop = args.crop or FOREST_CROP
+    xf = x if (size, crop) == (FOREST_SIZE, forest_crop) else _load_labelled(args, FOREST_SIZE, forest_crop)[0]
     train_idx, test_idx = stratified_split(y, 1 - args.test_fraction, seed=args.seed)
-    ft = TrainConfig(epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=args.lr, warmup_fraction=0.1,
-                     val_fraction=0.0, seed=args.seed)
-    if args.init == "scratch":
-        model, _ = train_classifier(x[train_idx], y[train_idx], classes, TrainConfig(
-            epochs=args.finetune_epochs, batch_size=min(args.batch_size, 32), lr=args.lr, val_fraction=0.0,
-            seed=args.seed), desc="from scratch")
+    members = args.members or (FOLDER_TRAIN.members if compact else 1)
+    epochs = args.finetune_epochs or (FOLDER_TRAIN.epochs if compact else 20)
+    lr = args.lr or (FOLDER_TRAIN.lr if compact else 2e-3)
+    batch = min(args.batch_size, 32)
+    if compact:
+        ft = replace(FOLDER_TRAIN, epochs=epochs, lr=lr, batch_size=batch, members=members, seed=args.seed)
+        model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="compact CNN")
+        name = f"compact CNN x{members}" if members > 1 else "compact CNN"
         start = "random weights"
+        tta = True
     else:
-        if args.init == "simulation":
-            source, _, _ = _simulation_model(args)
-            start = f"ResNet18 pretrained on {args.n} simulated galaxies"
-        elif args.init == "imagenet":
-            source, start = build_model(2, pretrained=True), "ImageNet ResNet18"
+        ft = TrainConfig(epochs=epochs, batch_size=batch, lr=lr, warmup_fraction=0.1, val_fraction=0.0,
+                         seed=args.seed, members=members)
+        name, tta = "ResNet18", False
+        if init == "scratch":
+            model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="from scratch")
+            start = "random weights"
         else:
-            source, _ = load_model(args.init)
-            start = f"model {args.init}"
-        model, _ = fine_tune(source, x[train_idx], y[train_idx], classes, ft, desc="fine-tune")
-    forest = train_forest(morphology_features(x[train_idx]), y[train_idx], seed=args.seed)
+            if init == "simulation":
+                source, _, _ = _simulation_model(args)
+                start = f"ResNet18 pretrained on {args.n} simulated galaxies"
+            elif init == "imagenet":
+                source, start = build_model(2, pretrained=True), "ImageNet ResNet18"
+            else:
+                source, _ = load_model(init)
+                start = f"model {init}"
+            model, _ = fine_tune(source, x[train_idx], y[train_idx], classes, ft, desc="fine-tune")
+    forest = train_forest(morphology_features(xf[train_idx]), y[train_idx], seed=args.seed)
     yt = y[test_idx]
-    p_cnn = predict(model, x[test_idx])
-    p_forest = forest_proba(forest, morphology_features(x[test_idx]), len(classes))
+    p_cnn = predict(model, x[test_idx], tta=tta)
+    p_forest = forest_proba(forest, morphology_features(xf[test_idx]), len(classes))
     a_cnn, a_forest = accuracy_measurement(p_cnn, yt), accuracy_measurement(p_forest, yt)
     diff = paired_difference(yt, p_cnn, p_forest, seed=args.seed)
-    save_model(model, out, size=args.size, crop=args.crop, config=ft, extra={
+    save_model(model, out, size=size, crop=crop, config=ft, extra={
         "data": str(args.data), "init": start, "n_train": int(len(train_idx)), "n_test": int(len(test_idx)),
-        "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict()})
-    print(f"trained on {len(train_idx)} labelled images ({', '.join(classes)}), starting from {start}")
+        "tta": tta, "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict(),
+        "cnn_minus_forest": diff.to_dict()})
+    print(f"trained {name} on {len(train_idx)} labelled images ({', '.join(classes)}, {size} px, central "
+          f"{crop:g} of the frame), starting from {start}")
     print(f"held-out test, {len(test_idx)} images (majority class {majority_rate(yt):.3f}):")
-    print(f"  ResNet18                      accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
+    label = f"{name}{' + 8 rotations/flips' if tta else ''}"
+    print(f"  {label:<32}accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
           f"{a_cnn.value + 1.96 * a_cnn.err:.3f})")
-    print(f"  features + random forest      accuracy {a_forest}  (95% interval "
+    print(f"  {'features + random forest':<32}accuracy {a_forest}  (95% interval "
           f"{a_forest.value - 1.96 * a_forest.err:.3f}-{a_forest.value + 1.96 * a_forest.err:.3f})")
     print(f"  CNN - forest (paired bootstrap) {diff}: {significance_text(diff)} at 95%")
     print(f"saved {out}")
@@ -198,7 +244,8 @@ def _predict(args) -> int:
     classes = list(meta["classes"])
     # read (and refuse) everything before anything is written
     x = read_images(files, size=int(meta["size"]), crop=float(meta.get("crop", 1.0)))
-    probs = predict(model, x, tta=args.tta if args.tta > 1 else False)
+    tta = bool(meta.get("tta", False)) if args.tta is None else (args.tta if args.tta > 1 else False)
+    probs = predict(model, x, tta=tta)
     out = open(out_path, "w", newline="") if out_path else sys.stdout
     try:
         writer = csv.writer(out)

@@ -177,30 +177,61 @@ def rotate(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
+def random_affine(x: torch.Tensor, *, rotate: bool = True, flip: bool = True, scale: float = 0.0,
+                  shift: float = 0.0, padding: str = "border") -> torch.Tensor:
+    """One random similarity transform per image of (n, C, H, W) ``x``: rotation by any angle (``rotate``), mirror
+    (``flip``, half of the images), magnification by a factor uniform in [1 - scale, 1 + scale] and a shift uniform
+    in +-``shift`` of the half-width, bilinear. ``padding="border"`` repeats the edge pixels (the sky of a real
+    cut-out is not zero), ``"zeros"`` brings in black."""
+    n, dev = x.shape[0], x.device
+    angle = torch.rand(n, device=dev) * (2 * math.pi) if rotate else torch.zeros(n, device=dev)
+    mag = 1 + (torch.rand(n, device=dev) * 2 - 1) * scale
+    c, s = torch.cos(angle) / mag, torch.sin(angle) / mag
+    t = (torch.rand(n, 2, device=dev) * 2 - 1) * shift
+    theta = torch.stack([torch.stack([c, -s, t[:, 0]], 1), torch.stack([s, c, t[:, 1]], 1)], 1)
+    if flip:
+        theta[:, :, 0] *= torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0).view(-1, 1)
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
+
+
 class SkyAugment:
-    """Random rotation (any angle), mirror flip and mild brightness/contrast, applied to a batch on its device.
+    """Random rotation (any angle), mirror flip and mild brightness/contrast, applied to a batch on its device;
+    optionally magnification and shift jitter (``scale``, ``shift``, :func:`random_affine`) and Gaussian
+    pixel noise of standard deviation ``noise``.
 
     Used as ``fit(..., batch_transform=SkyAugment())``. ``brightness`` and ``contrast`` are the half-widths
-    of uniform multiplicative jitters.
+    of uniform multiplicative jitters. All of these leave a galaxy's class unchanged: the sky has no preferred
+    orientation or handedness that our classes depend on, and distance changes size and flux, not morphology.
     """
 
-    def __init__(self, rotate: bool = True, flip: bool = True, brightness: float = 0.1, contrast: float = 0.1):
+    def __init__(self, rotate: bool = True, flip: bool = True, brightness: float = 0.1, contrast: float = 0.1,
+                 *, scale: float = 0.0, shift: float = 0.0, noise: float = 0.0, padding: str = "zeros"):
+        if padding not in {"zeros", "border"}:
+            raise ValueError(f"padding must be 'zeros' or 'border', got {padding!r}")
         self.rotate, self.flip, self.brightness, self.contrast = rotate, flip, brightness, contrast
+        self.scale, self.shift, self.noise, self.padding = scale, shift, noise, padding
 
     def __call__(self, inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         x = inputs[0]
         n = x.shape[0]
-        if self.rotate:
-            x = rotate(x, torch.rand(n, device=x.device) * (2 * math.pi))
-        if self.flip:
-            mask = torch.rand(n, device=x.device) < 0.5
-            x = torch.where(mask.view(-1, 1, 1, 1), x.flip(-1), x)
+        if self.scale or self.shift or self.padding != "zeros":
+            x = random_affine(x, rotate=self.rotate, flip=self.flip, scale=self.scale, shift=self.shift,
+                              padding=self.padding)
+        else:
+            if self.rotate:
+                x = rotate(x, torch.rand(n, device=x.device) * (2 * math.pi))
+            if self.flip:
+                mask = torch.rand(n, device=x.device) < 0.5
+                x = torch.where(mask.view(-1, 1, 1, 1), x.flip(-1), x)
         if self.contrast > 0:
             c = 1 + (torch.rand(n, 1, 1, 1, device=x.device) * 2 - 1) * self.contrast
             mean = x.mean(dim=(1, 2, 3), keepdim=True)
             x = (x - mean) * c + mean
         if self.brightness > 0:
             x = x * (1 + (torch.rand(n, 1, 1, 1, device=x.device) * 2 - 1) * self.brightness)
+        if self.noise > 0:
+            x = x + self.noise * torch.randn_like(x)
         return [x.clamp(0, 1), *inputs[1:]], y
 
 
@@ -362,7 +393,8 @@ def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, des
     device = torch.device(device) if device is not None else get_device()
     train_loader, val_loader = _loaders(x, y, config)
     scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
-    augment = SkyAugment(rotate=config.rotate) if config.augment else None
+    augment = SkyAugment(rotate=config.rotate, scale=config.scale, shift=config.shift, noise=config.noise,
+                         padding=config.padding) if config.augment else None
     history = fit(
         model, train_loader, val_loader,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
@@ -396,13 +428,44 @@ def train_classifier(
     x = _check_images(images)
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     _check_training_set(x, y, classes)
+    if model is None and config.members > 1:
+        return _train_ensemble(x, y, classes, config, device=device, progress=progress, desc=desc)
     torch.manual_seed(config.seed)
     if model is None:
-        model = build_model(classes, pretrained=config.pretrained, freeze_early=config.freeze_early, stem=config.stem)
+        model = _build_for(config, classes)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
                                   weight_decay=config.weight_decay)
     history = _train(model, optimizer, x, y, config, device=device, progress=progress, desc=desc)
     return model, history
+
+
+def _build_for(config: TrainConfig, classes: Sequence[str]) -> nn.Module:
+    if config.arch == "compact":
+        from coursekit.galaxies.compact import CompactGalaxyNet
+
+        return CompactGalaxyNet(classes, width=config.width)
+    if config.arch != "resnet18":
+        raise ValueError(f"arch must be 'resnet18' or 'compact', got {config.arch!r}")
+    return build_model(classes, pretrained=config.pretrained, freeze_early=config.freeze_early, stem=config.stem)
+
+
+def _train_ensemble(x, y, classes, config: TrainConfig, *, device, progress, desc):
+    """``config.members`` networks, member k trained with seed ``config.seed + k`` (its own initial weights, batch
+    order and augmentations); returns ``(GalaxyEnsemble, history of the last member)``."""
+    from dataclasses import replace
+
+    from coursekit.galaxies.compact import GalaxyEnsemble
+
+    members, history = [], None
+    for k in range(config.members):
+        cfg = replace(config, seed=config.seed + k, members=1)
+        torch.manual_seed(cfg.seed)
+        member = _build_for(cfg, classes)
+        optimizer = torch.optim.AdamW(member.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        history = _train(member, optimizer, x, y, cfg, device=device, progress=progress,
+                         desc=f"{desc} {k + 1}/{config.members}")
+        members.append(member.eval())
+    return GalaxyEnsemble(members).eval(), history
 
 
 def fine_tune(
@@ -437,28 +500,55 @@ def save_model(model: GalaxyClassifier, path: str | os.PathLike, *, size: int, c
 
     from coursekit.checkpoint import save_model as save
 
-    stem = "small" if isinstance(model.trunk.maxpool, nn.Identity) else "imagenet"
-    cfg = {"classes": list(model.classes), "size": int(size), "crop": float(crop), "stem": stem,
-           "hidden": int(model.trunk.fc[1].out_features), "train": asdict(config) if config is not None else {}}
+    cfg = {"classes": list(model.classes), "size": int(size), "crop": float(crop), **_architecture(model),
+           "train": asdict(config) if config is not None else {}}
     info = {"preprocessing": "colour images in [0, 1]: simulations via flux_to_rgb (Lupton asinh, R,G,B = z,r,g); "
                              "JPEG/PNG via uint8_to_rgb (centre crop, resize)", **(extra or {})}
     return save(path, topic=TOPIC, state_dict=model.state_dict(), config=cfg, extra=info)
 
 
-def load_model(path: str | os.PathLike) -> tuple[GalaxyClassifier, dict]:
-    """Rebuild a classifier saved by :func:`save_model`; returns ``(model, metadata)`` (``ModelFileError`` if the
-    file is not a verified galaxies model)."""
+def _architecture(model: nn.Module) -> dict:
+    """What :func:`load_model` needs to rebuild ``model`` (a ResNet18 classifier, a compact net or an ensemble)."""
+    from coursekit.galaxies.compact import CompactGalaxyNet, GalaxyEnsemble
+
+    ensemble = isinstance(model, GalaxyEnsemble)
+    members = list(model.members) if ensemble else [model]
+    first, shape = members[0], {"members": len(members), "ensemble": ensemble}
+    if isinstance(first, CompactGalaxyNet):
+        return {"arch": "compact", "width": first.width, **shape}
+    stem = "small" if isinstance(first.trunk.maxpool, nn.Identity) else "imagenet"
+    return {"arch": "resnet18", "stem": stem, "hidden": int(first.trunk.fc[1].out_features), **shape}
+
+
+def _rebuild(cfg: dict) -> nn.Module:
+    from coursekit.galaxies.compact import CompactGalaxyNet, GalaxyEnsemble
+
+    classes, arch, k = tuple(cfg["classes"]), cfg.get("arch", "resnet18"), int(cfg.get("members", 1))
+    if arch == "compact":
+        members = [CompactGalaxyNet(classes, width=int(cfg["width"])) for _ in range(k)]
+    elif arch == "resnet18":
+        members = [build_model(classes, stem=cfg.get("stem", "imagenet"), hidden=cfg.get("hidden", 256))
+                   for _ in range(k)]
+    else:
+        raise ValueError(f"unknown architecture {arch!r}")
+    return GalaxyEnsemble(members) if cfg.get("ensemble", False) else members[0]
+
+
+def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict]:
+    """Rebuild a classifier saved by :func:`save_model` (a ResNet18, a compact net or an ensemble); returns
+    ``(model, metadata)`` (``ModelFileError`` if the file is not a verified galaxies model)."""
     from coursekit.checkpoint import ModelFileError
     from coursekit.checkpoint import load_model as load
 
     ck = load(path, topic=TOPIC)
     cfg = ck.config or {}
     try:
-        model = build_model(tuple(cfg["classes"]), stem=cfg.get("stem", "imagenet"), hidden=cfg.get("hidden", 256))
+        model = _rebuild(cfg)
         model.load_state_dict(ck.state_dict)
-    except (KeyError, RuntimeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: its weights do not fit a galaxies ResNet18 ({str(exc).splitlines()[0][:120]}); "
-                             "retrain it with `python -m coursekit galaxies train`") from None
+    except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path}: its weights do not fit a galaxies {cfg.get('arch', 'resnet18')} network "
+                             f"({str(exc).splitlines()[0][:120]}); retrain it with `python -m coursekit galaxies train`"
+                             ) from None
     model.eval()
     return model, {**cfg, **(ck.extra or {})}
 
