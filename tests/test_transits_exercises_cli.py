@@ -142,4 +142,4 @@ def test_cli_train_then_search_with_the_model(tmp_path, capsys):
     path = write_kepler_lightcurve(tmp_path / "kplr000000002-q1_llc.fits", t, flux, kepid=2)
     assert main(["transits", "search", str(path), "--model", str(model), "--n-signals", "1", "--json"]) == 0
     sig = json.loads(capsys.readouterr().out)["signals"][0]
-    assert sig["is_tce"] and 0 <= sig["planet_score"] <= 1
+    assert sig["is_tce"] and 0 <= sig["planet_score"] <= sig["model_score"] <= 1 and isinstance(sig["flags"], list)

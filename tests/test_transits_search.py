@@ -212,12 +212,24 @@ def test_a_binary_found_at_half_its_period_fails_vetting(rng):
 
 
 def test_harmonics_are_not_masked_from_each_others_views():
-    """Signals at P, P/2, 2P, 3P are the same system (a secondary eclipse, an alias): masking one from the other's
-    views would hide the evidence (round one scored such binaries 0.99)."""
-    from coursekit.transits.search import _commensurate
+    """Signals at P, P/2, 2P, 5P that keep step over the light curve are one system (a secondary eclipse, an alias,
+    a residual): masking one from the other's views would hide the evidence (round one scored such binaries 0.99;
+    a residual at P/5 once masked a binary's secondary). Unrelated planets near a ratio drift apart."""
+    from coursekit.transits.search import TransitSignal, commensurate
 
-    assert _commensurate(5.0, 2.5) and _commensurate(2.5, 5.0) and _commensurate(3.0, 9.02)
-    assert not _commensurate(5.0, 3.3) and not _commensurate(7.0, 8.72) and not _commensurate(1.0, 5.0)
+    def sig(period, duration=0.2):
+        return TransitSignal(period, 0.0, duration, 1e-3, 20.0, 5)
+
+    assert commensurate(sig(5.0), sig(2.5), 90.0) == 2 and commensurate(sig(2.5), sig(5.0), 90.0) == 2
+    assert commensurate(sig(14.652), sig(2.9252, 0.5), 90.0) == 5  # drift 0.16 d < 0.5 d
+    assert commensurate(sig(14.652), sig(14.6488), 90.0) == 1
+    # drift 0.02 d per 3-d orbit, 0.6 d over 90 d: more than a 0.2-d duration, though within 1 % of 3
+    assert commensurate(sig(3.0), sig(9.02), 90.0) == 3 and commensurate(sig(3.0), sig(9.02, 0.1), 300.0) == 0
+    # Kepler-90 b and i (ratio 2.06) over three quarters; 5.0 / 3.3; beyond max_ratio
+    assert commensurate(sig(7.008), sig(14.449), 270.0) == 0
+    assert commensurate(sig(5.0), sig(3.3), 90.0) == 0 and commensurate(sig(1.0), sig(11.0), 90.0) == 0
+    with pytest.raises(ValueError, match="baseline"):
+        commensurate(sig(1.0), sig(2.0), 0.0)
 
 
 @pytest.mark.parametrize(
@@ -263,3 +275,81 @@ def test_a_signal_carried_by_one_event_is_not_a_tce(rng):
     assert fake.signal.n_transits >= 3 and fake.signal.snr > 7.1  # it would pass the old rules
     assert not fake.consistent_events and not fake.is_tce and "one event carries the signal" in fake.note
     assert fake.snr_without_strongest < 0.5 * fake.signal.snr
+
+
+def test_fit_duration_recovers_first_to_fourth_contact(rng):
+    """BLS's box covers the flat bottom only (a coarse grid, SNR-optimal); the trapezoid fit, integrated over the
+    29.4-min cadence, recovers the full duration of a V-ish transit within 10 %, where the box is ~40 % short."""
+    from coursekit.transits.search import TransitSignal, fit_duration, trapezoid
+
+    t = np.arange(0, 60, 0.0204336)
+    sub = 0.0204336 * (np.arange(9) - 4) / 9
+    ph = phase_fold(t, 4.0, 1.0)
+    deficit = np.mean([trapezoid(ph + d, 2e-3, 0.25, 0.08) for d in sub], axis=0)
+    f = 1 - deficit + 1e-4 * rng.standard_normal(len(t))
+    box = TransitSignal(4.0, 1.003, 0.15, 1.6e-3, 80.0, 15)
+    dur, t0 = fit_duration(t, f, box)
+    assert dur == pytest.approx(0.25, rel=0.1) and abs(t0 - 1.0) < 0.005
+    # a trapezoid by hand: full depth inside the flat bottom, half depth mid-ingress, nothing outside
+    np.testing.assert_allclose(trapezoid(np.array([0.0, 0.04, 0.125 - 0.04, 0.2]), 1e-3, 0.25, 0.08),
+                               [1e-3, 1e-3, 5e-4, 0.0])
+    # nothing to fit: the box comes back
+    assert fit_duration(t[:10], f[:10], box) == (0.15, 1.003)
+
+
+def test_occultation_limit_separates_planets_from_stellar_companions():
+    """(R*/a)^2 with a/R* of a star 8x less dense than the Sun: a hot Jupiter's occultation fits under it
+    (Kepler-13Ab: ~0.05 of its transit at 1.76 d), a stellar secondary of a quarter of the primary does not."""
+    from coursekit.transits.search import occultation_limit
+
+    assert occultation_limit(1.0) == pytest.approx((0.5 * 4.206) ** -2, rel=1e-3)
+    assert occultation_limit(1.76) > 0.05 and occultation_limit(10.0) < 0.06
+    assert occultation_limit(3.0) > occultation_limit(30.0)
+
+
+def _candidate(period, t0, *, depth=2e-3, sec_sigma=1.0, sec_depth=0.0):
+    from coursekit.transits.baseline import VettingStats
+    from coursekit.transits.search import Candidate, TransitSignal
+
+    sig = TransitSignal(period, t0, 0.15, depth, 40.0, 10)
+    vet = VettingStats(40.0, depth, depth, depth, 0.5, sec_depth, 0.5, sec_sigma)
+    return Candidate(sig, vet, 1.0, np.zeros(2001), np.zeros(201))
+
+
+def test_signals_of_one_star_are_vetted_as_one_system(monkeypatch):
+    """Robovetter-like rules across a star's signals: a deep significant secondary vetoes the binary and every
+    signal in step with it; a later signal in step with an earlier non-planet inherits its score; unrelated
+    signals and signals in step with a planet keep the model's score."""
+    import coursekit.transits.model as model_mod
+    from coursekit.transits.search import score_candidates
+
+    model_scores = iter([])
+    monkeypatch.setattr(model_mod, "score_views", lambda *a, **k: np.array([next(model_scores)]))
+
+    # an eclipsing binary: its fold shows a 30-sigma secondary half as deep; its secondary found on its own
+    # (same period, other phase) and a residual at P/3 go with it; an unrelated planet-like signal does not
+    model_scores = iter([0.9, 0.8, 0.7, 0.95])
+    cands = [_candidate(6.0, 1.0, sec_sigma=30.0, sec_depth=1e-3), _candidate(6.0005, 4.0, depth=1e-3),
+             _candidate(2.0, 1.3, depth=1e-4), _candidate(4.7, 0.3)]
+    out = score_candidates(cands, object(), baseline=90.0)
+    assert [c.model_score for c in out] == [0.9, 0.8, 0.7, 0.95]
+    assert [c.planet_score for c in out] == [0.0, 0.0, 0.0, 0.95]
+    assert "stellar secondary" in out[0].flags[0] and "same system as signal 1" in out[1].flags[0]
+    assert out[3].flags == () and out[0].to_dict()["flags"] == list(out[0].flags)
+
+    # no secondary, but the strongest signal scores 0.2: a later signal at half its period is capped at 0.2
+    model_scores = iter([0.2, 0.9, 0.85])
+    out = score_candidates([_candidate(6.0, 1.0), _candidate(3.0, 1.0), _candidate(4.7, 0.3)], object(),
+                           baseline=90.0)
+    assert [c.planet_score for c in out] == [0.2, 0.2, 0.85] and "1/2 of the period" in out[1].flags[0]
+
+    # a planet (0.9) and a weaker signal in step with it: nothing is capped; a weak planet-occultation-like
+    # secondary (below the limit) vetoes nothing, nor does the planet's transit seen as a "secondary" 20x deeper
+    # than a residual at 2P
+    model_scores = iter([0.9, 0.6, 0.01])
+    out = score_candidates([_candidate(6.0, 1.0, sec_sigma=12.0, sec_depth=1e-6), _candidate(12.0, 1.0),
+                            _candidate(12.0, 4.0, depth=1e-4, sec_sigma=19.0, sec_depth=2e-3)], object(),
+                           baseline=90.0)
+    assert [c.planet_score for c in out] == [0.9, 0.6, 0.01] and all(c.flags == () for c in out)
+    # no model: nothing scored, nothing flagged
+    assert score_candidates(cands, None, baseline=90.0)[0].planet_score is None

@@ -121,4 +121,6 @@ def _cmd_search(args: argparse.Namespace) -> int:
               f"{s.snr:>7.1f} {s.n_transits:>5d} {oe} {sec} {vs} {score:>6}")
         if c.note:
             print(f"   {c.note}")
+        for flag in c.flags:
+            print(f"   {flag} (model score {c.model_score:.3f})")
     return 0

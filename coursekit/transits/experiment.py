@@ -19,7 +19,7 @@ Notebook 05 calls them one section at a time, ``python -m coursekit transits run
 from __future__ import annotations
 
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -68,11 +68,13 @@ def load_real_data(mode: str | None = None, *, verbose: bool = True) -> RealData
 
 @dataclass
 class Kepler90Search:
-    """Candidates found in Kepler-90 (strongest first), the known planet each matches (or None), seconds."""
+    """Candidates found in Kepler-90 (strongest first), the known planet each matches (or None), seconds, and the
+    days the light curve spans."""
 
     candidates: list[Any]
     matches: list[str | None]
     seconds: float
+    baseline: float
 
     @property
     def recovered(self) -> list[str]:
@@ -115,23 +117,18 @@ def search_kepler90(data: RealData, *, n_signals: int | None = None, model: Any 
     cands = find_candidates(data.lightcurve, n_signals=n_signals or config.kepler90_signals, model=model)
     time, _ = lc_arrays(data.lightcurve)
     matches = [match_known_planet(c.signal, time, data.planets) for c in cands]
-    return Kepler90Search(cands, matches, _time.perf_counter() - t0)
+    return Kepler90Search(cands, matches, _time.perf_counter() - t0,
+                          float(np.nanmax(time) - np.nanmin(time)))
 
 
 def score_candidates(search: Kepler90Search, model: Any) -> Kepler90Search:
-    """The same candidates with the CNN's planet score added to every TCE (views are reused, nothing re-searched)."""
-    from dataclasses import replace
+    """The same candidates scored by ``model`` and vetted as one system
+    (:func:`~coursekit.transits.search.score_candidates`; views are reused, nothing re-searched)."""
+    from coursekit.transits.search import score_candidates as _score
 
-    from coursekit.transits.model import score_views
-
-    out = []
-    for c in search.candidates:
-        if c.is_tce and c.global_view is not None:
-            score = score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
-                                period=c.signal.period, duration=c.signal.duration)
-            c = replace(c, planet_score=float(score[0]))
-        out.append(c)
-    return Kepler90Search(out, list(search.matches), search.seconds)
+    unscored = [replace(c, planet_score=None, model_score=None, flags=()) for c in search.candidates]
+    return Kepler90Search(_score(unscored, model, baseline=search.baseline), list(search.matches), search.seconds,
+                          search.baseline)
 
 
 # --------------------------------------------------------------------------- 3-6. simulated TCEs, baseline, CNN
@@ -380,21 +377,23 @@ class SearchCensus:
 
 def search_census(models: Any, *, n_per_kind: int = 20, kinds: tuple[str, ...] | None = None, seed: int = 7,
                   n_quarters: int = 1, period_range: tuple[float, float] = (0.8, 25.0), n_signals: int = 3,
-                  progress: bool | None = None) -> SearchCensus:
+                  progress: bool | None = None, system: bool = True) -> SearchCensus:
     """Score ``n_per_kind`` simulated light curves of each kind through exactly the path of ``transits search``
-    on ``n_quarters`` quarter(s): detrending, BLS, the TCE rules, views, vetting statistics and the model's score.
+    on ``n_quarters`` quarter(s): detrending, BLS, the TCE rules, views, vetting statistics, the model's score and
+    the star's signals vetted as one system (:func:`~coursekit.transits.search.score_candidates`).
 
     models: a model, or ``{name: model}`` to score the same candidates with several (``None``: nothing scored).
+    system: False scores each TCE on its own (the model's score, no system rules), to measure what they add.
     Planets need three transits in a quarter to be TCEs, hence ``period_range`` (days) for planets and binaries.
     """
-    from dataclasses import replace as _replace
+    from dataclasses import replace
 
     from tqdm.auto import tqdm
 
     from coursekit.config import show_progress
     from coursekit.transits.data import make_lightcurve
     from coursekit.transits.model import score_views
-    from coursekit.transits.search import find_candidates
+    from coursekit.transits.search import find_candidates, score_candidates
     from coursekit.transits.simulate import KINDS, SimulationConfig, simulate_lightcurves
 
     kinds = tuple(kinds or KINDS)
@@ -402,7 +401,7 @@ def search_census(models: Any, *, n_per_kind: int = 20, kinds: tuple[str, ...] |
         raise ValueError(f"n_per_kind must be a positive integer, got {n_per_kind!r}")
     if not isinstance(models, dict):
         models = {"model": models}
-    cfg = _replace(SimulationConfig(n_quarters=n_quarters), period_range=tuple(float(p) for p in period_range))
+    cfg = replace(SimulationConfig(n_quarters=n_quarters), period_range=tuple(float(p) for p in period_range))
     all_kinds = np.repeat(np.array(kinds), n_per_kind)
     sim = simulate_lightcurves(len(all_kinds), seed=seed, config=cfg, kinds=all_kinds)
     scores = {name: np.full(len(sim), np.nan) for name in models}
@@ -410,17 +409,21 @@ def search_census(models: Any, *, n_per_kind: int = 20, kinds: tuple[str, ...] |
     t0 = _time.perf_counter()
     for i in tqdm(range(len(sim)), desc="search census", disable=not show):
         t, f = sim.lightcurve(i)
-        cands = find_candidates(make_lightcurve(t, f), n_signals=n_signals)
-        if all_kinds[i] == "planet":
-            p_true = float(sim.params["period"][i])
-            cands = [c for c in cands if any(abs(c.signal.period / (p_true * r) - 1) < 0.01 for r in (1, 0.5, 2))]
-        cands = [c for c in cands if c.is_tce and c.global_view is not None]  # what find_candidates would score
+        found = find_candidates(make_lightcurve(t, f), n_signals=n_signals)
         for name, model in models.items():
-            if model is None or not cands:
+            if model is None:
                 continue
-            sc = [float(score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
-                                    period=c.signal.period, duration=c.signal.duration)[0]) for c in cands]
-            scores[name][i] = max(sc)
+            cands = score_candidates(found, model, baseline=float(t.max() - t.min())) if system else [
+                replace(c, planet_score=float(score_views(
+                    model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
+                    period=c.signal.period, duration=c.signal.duration)[0]))
+                for c in found if c.is_tce and c.global_view is not None]
+            if all_kinds[i] == "planet":
+                p_true = float(sim.params["period"][i])
+                cands = [c for c in cands if any(abs(c.signal.period / (p_true * r) - 1) < 0.01 for r in (1, 0.5, 2))]
+            sc = [c.planet_score for c in cands if c.planet_score is not None]
+            if sc:
+                scores[name][i] = max(sc)
     return SearchCensus(all_kinds, scores, (_time.perf_counter() - t0) / len(sim))
 
 

@@ -18,11 +18,14 @@ known ephemeris (search, then views, vetting and, given a model, the planet scor
 :class:`Candidate` s. A signal is classified only if it would have been a Kepler TCE: at least
 :data:`MIN_TRANSITS` transits with data and an SNR above Kepler's 7.1-sigma threshold (Seader et al. 2015,
 Jenkins et al. 2010); with one or two events a folded "period" is a guess that the CNN cannot judge.
+Each TCE's views use its fitted first-to-fourth-contact duration (:func:`fit_duration`), and the signals of one
+star are scored as one system (:func:`score_candidates`: a binary's secondary eclipse and its residuals at harmonics
+of its period are not new planets; Coughlin et al. 2016, Thompson et al. 2018).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -337,6 +340,60 @@ def search_transits(
 
 # --------------------------------------------------------------------------- from a light curve to candidates
 
+def trapezoid(phase: np.ndarray, depth: float, duration: float, ingress: float) -> np.ndarray:
+    """Fractional flux deficit of a trapezoidal transit: ``depth`` between second and third contact, falling
+    linearly to 0 over ``ingress`` days at each end of ``duration`` (first to fourth contact, days). phase: (n,)
+    days from mid-transit."""
+    ingress = max(float(ingress), 1e-6)
+    return depth * np.clip((0.5 * duration - np.abs(phase)) / ingress, 0.0, 1.0)
+
+
+def fit_duration(time: np.ndarray, flat: np.ndarray, signal: TransitSignal) -> tuple[float, float]:
+    """First-to-fourth-contact duration and mid-transit epoch of a detection: ``(duration, t0)``, days.
+
+    BLS reports the box (from a coarse grid of trial durations) that maximises the SNR, which covers the
+    transit's flat bottom but not its ingress and egress: for a V-shaped grazing eclipse it is half the real
+    duration. The TCEs the classifier learned from carry the first-to-fourth-contact duration (as the KOI table's
+    ``koi_duration`` does), and the local view spans +-4 durations, so the box would show the CNN a transit
+    twice too wide. Here a trapezoid (depth, duration, ingress time, epoch shift), integrated over each cadence's exposure, is fitted by robust least squares to
+    the flattened light curve folded on the period, within 3 box durations of the transit, with the duration
+    bounded to 0.75-3 box durations and a quarter of the period. Returns the box's duration and epoch when the
+    fit fails. time, flat: (n,) days and flattened flux.
+    """
+    from scipy.optimize import least_squares
+
+    ok = np.isfinite(time) & np.isfinite(flat)
+    t, f = time[ok], flat[ok]
+    box = signal.duration
+    ph = phase_fold(t, signal.period, signal.t0)
+    near = np.abs(ph) < min(3.0 * box, 0.5 * signal.period)
+    hi = min(3.0 * box, 0.25 * signal.period)
+    lo = min(0.75 * box, 0.5 * hi)
+    if near.sum() < 20 or not signal.depth > 0:
+        return box, signal.t0
+    x, y = ph[near], 1.0 - f[near]
+    scale = robust_std(f[~near]) if (~near).sum() > 20 else robust_std(y)
+    # each cadence integrates the flux over its exposure (Kipping 2010): average 5 points across it
+    exposure = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    sub = exposure * (np.arange(5) - 2) / 5.0
+
+    def resid(q):
+        depth, dur, frac, shift = q
+        model = np.mean([trapezoid(x - shift + d, depth, dur, frac * 0.5 * dur) for d in sub], axis=0)
+        return model - y
+
+    q0 = [signal.depth, float(np.clip(1.2 * box, lo, hi)), 0.3, 0.0]
+    bounds = ([0.0, lo, 0.02, -0.5 * box], [1.0, hi, 1.0, 0.5 * box])
+    try:
+        r = least_squares(resid, q0, bounds=bounds, loss="soft_l1", f_scale=max(scale, 1e-6), x_scale="jac")
+    except (ValueError, np.linalg.LinAlgError):
+        return box, signal.t0
+    depth, dur, _, shift = r.x
+    if not (r.success and np.isfinite(dur) and depth > 0):
+        return box, signal.t0
+    return float(dur), float(signal.t0 + shift)
+
+
 def check_searchable(time: np.ndarray, flux: np.ndarray, *, period_min: float = 0.8, what: str = "the light curve"
                      ) -> None:
     """Refuse, with one line saying what to do, a light curve no search can use.
@@ -422,7 +479,9 @@ class Candidate:
     signal: the BLS detection. vetting: :class:`~coursekit.transits.baseline.VettingStats` (None if the views
     could not be built). vetting_score: the classical score (> 0 passes). global_view (2001,), local_view (201,):
     the CNN's inputs (None if not built). planet_score: the CNN's planet probability, or None (no model given, or
-    the signal is not a TCE). note: why a score is missing, or "".
+    the signal is not a TCE), after the star's signals were vetted as one system (:func:`score_candidates`).
+    note: why a score is missing, or "". model_score: the model's own probability, before the system rules.
+    flags: the system rules that changed ``planet_score`` (empty if none).
     """
 
     signal: TransitSignal
@@ -433,6 +492,8 @@ class Candidate:
     planet_score: float | None = None
     note: str = ""
     snr_without_strongest: float | None = None
+    model_score: float | None = None
+    flags: tuple[str, ...] = ()
 
     @property
     def consistent_events(self) -> bool:
@@ -459,7 +520,8 @@ class Candidate:
             "odd_even_sigma": None if self.vetting is None else self.vetting.odd_even_sigma,
             "secondary_sigma": None if self.vetting is None else self.vetting.secondary_sigma,
             "snr_without_strongest_event": self.snr_without_strongest,
-            "vetting_score": self.vetting_score, "planet_score": self.planet_score, "note": self.note,
+            "vetting_score": self.vetting_score, "model_score": self.model_score, "planet_score": self.planet_score,
+            "flags": list(self.flags), "note": self.note,
         }
 
 
@@ -482,11 +544,124 @@ def _snr_without_strongest_event(time: np.ndarray, flat: np.ndarray, signal: Tra
     return float(snr)
 
 
-def _commensurate(p1: float, p2: float, max_ratio: int = 4, tol: float = 0.01) -> bool:
-    """True if ``p1 / p2`` or ``p2 / p1`` is within ``tol`` (fractional) of an integer up to ``max_ratio``."""
-    r = max(p1, p2) / min(p1, p2)
-    n = round(r)
-    return 1 <= n <= max_ratio and abs(r / n - 1) < tol
+def commensurate(a: TransitSignal, b: TransitSignal, baseline: float, max_ratio: int = 10) -> int:
+    """The integer period ratio ``n`` (1 to ``max_ratio``) if ``a`` and ``b`` keep step over the whole light curve,
+    else 0.
+
+    With ``P_long ~ n P_short``, every ``n``-th event of the shorter signal falls at the same place in the longer
+    one's orbit; they keep step if the drift ``|P_long - n P_short|`` accumulated over the ``baseline / P_long``
+    orbits of the light curve stays within the longer of the two durations. Two such signals of one star are one
+    system seen twice (a secondary eclipse at the same period, a binary found at P and at P/2, a residual of a
+    deep eclipse at a harmonic), as the Robovetter ties a TCE to an earlier one of the same star by period and
+    epoch (Coughlin et al. 2016, ApJS 224, 12, Sec. 4.3; Thompson et al. 2018, ApJS 235, 38). Unrelated
+    planets almost never keep step: Kepler-90 b and i (7.008 d and 14.449 d, ratio 2.06) drift apart by 8 d over
+    three quarters. baseline: days spanned by the light curve.
+    """
+    if not baseline > 0:
+        raise ValueError(f"baseline must be positive, got {baseline}")
+    long, short = (a, b) if a.period >= b.period else (b, a)
+    n = int(round(long.period / short.period))
+    if not 1 <= n <= max_ratio:
+        return 0
+    drift = abs(long.period - n * short.period) * baseline / long.period
+    return n if drift <= max(a.duration, b.duration) else 0
+
+
+def occultation_limit(period: float) -> float:
+    """Largest secondary-to-primary depth ratio a planet can make: its occultation over its transit.
+
+    ``delta_occ / delta_tr = A_g (R*/a)^2`` for reflected light (Winn 2010, "Transits and occultations", eq. 37),
+    taken with geometric albedo ``A_g = 1`` and ``a / R*`` of a star eight times less dense than the Sun
+    (``a/R* = 0.5 x 4.206 (P / 1 d)^(2/3)``): generous, so a hot Jupiter's thermal occultation
+    (Kepler-13Ab: 0.05 at P = 1.76 d, limit 0.11) stays below it, while a stellar companion's secondary is far
+    above it. period: days.
+    """
+    from coursekit.transits.vetting import A_RS_ONE_DAY_SOLAR
+
+    a_rs = 0.5 * A_RS_ONE_DAY_SOLAR * float(period) ** (2.0 / 3.0)
+    return float(min(1.0, a_rs**-2.0))
+
+
+#: A secondary eclipse this significant is vetoed (if deeper than a planet's occultation): none of 1,200 simulated
+#: planets' TCEs reaches it (the largest is 7-10 sigma of red noise), while 79 % of eclipsing binaries do.
+SECONDARY_VETO_SIGMA = 10.0
+
+
+def _stellar_secondary(c: Candidate) -> bool:
+    """The candidate's own fold shows a secondary eclipse too significant and too deep for a planet, and shallower
+    than the candidate itself (the fold of a weak residual of a planet shows the planet's transits as a "secondary"
+    deeper than itself: that is the planet, not a companion)."""
+    v = c.vetting
+    return (v is not None and v.secondary_sigma >= SECONDARY_VETO_SIGMA and v.depth > 0
+            and occultation_limit(c.signal.period) * v.depth < v.secondary_depth <= v.depth)
+
+
+def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float) -> list[Candidate]:
+    """The model's score of every TCE, then the star's signals vetted as one system (Robovetter-like).
+
+    1. ``model_score``: the model's planet probability (calibrated, with a vetter) from the views and vetting
+       statistics; only TCEs with views are scored.
+    2. **Stellar secondary** (the Robovetter's "significant secondary", Thompson et al. 2018, Sec. A.3.2): a
+       secondary eclipse of at least :data:`SECONDARY_VETO_SIGMA` sigma, deeper than a planet's occultation
+       (:func:`occultation_limit`) and not deeper than the signal itself, makes the signal an eclipsing binary, and with it every signal of the star that
+       keeps step with it (:func:`commensurate`: the other eclipse, harmonics, residuals): their planet score is 0.
+    3. **Same system**: a signal that keeps step with an *earlier* (stronger) signal of the star which is judged
+       not a planet (score < 0.5) is no new planet: its score is capped at that signal's. Found after a
+       binary's eclipses are masked, such signals are what is left of them.
+
+    ``planet_score`` is the result (``model_score`` where nothing fired), ``flags`` say which rule changed it.
+    ``model`` None: nothing is scored (the candidates come back unchanged). baseline: days spanned by the light
+    curve (for :func:`commensurate`).
+    """
+    from dataclasses import replace
+
+    if model is None:
+        return list(candidates)
+    from coursekit.transits.model import score_views
+
+    scored: list[Candidate] = []
+    for c in candidates:
+        if c.is_tce and c.global_view is not None:
+            s = float(score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
+                                  period=c.signal.period, duration=c.signal.duration)[0])
+            c = replace(c, model_score=s, planet_score=s, flags=())
+        scored.append(c)
+    idx = [i for i, c in enumerate(scored) if c.model_score is not None]
+    ratio = {(i, j): commensurate(scored[i].signal, scored[j].signal, baseline) for i in idx for j in idx if i != j}
+    # 2. a stellar secondary vetoes its whole system (signals tied through any chain of commensurate periods)
+    binary = {i for i in idx if _stellar_secondary(scored[i])}
+    group = {i: {i} for i in idx}
+    for (i, j), n in ratio.items():
+        if n:
+            merged = group[i] | group[j]
+            for k in merged:
+                group[k] = merged
+    for i in idx:
+        eb = sorted(binary & group[i])
+        if not eb:
+            continue
+        c = scored[i]
+        if i in binary:
+            v = c.vetting
+            why = (f"stellar secondary: an eclipse at phase {v.secondary_phase:.2f}, {v.secondary_sigma:.0f} sigma, "
+                   f"{v.secondary_depth / v.depth:.0%} of the primary's depth (a planet's occultation is < "
+                   f"{occultation_limit(c.signal.period):.1%}): an eclipsing binary")
+        else:
+            why = f"same system as signal {eb[0] + 1} (P = {scored[eb[0]].signal.period:.4g} d), an eclipsing binary"
+        scored[i] = replace(c, planet_score=0.0, flags=c.flags + (why,))
+    # 3. a later signal tied to an earlier one judged not a planet inherits its score
+    for pos, k in enumerate(idx):
+        for j in idx[:pos]:
+            pj = scored[j].planet_score
+            if ratio[(j, k)] and pj is not None and pj < 0.5 and scored[k].planet_score > pj:
+                c = scored[k]
+                n = ratio[(j, k)]
+                rel = "the same period" if n == 1 else (f"{n} x" if c.signal.period > scored[j].signal.period
+                                                        else f"1/{n} of") + " the period"
+                scored[k] = replace(c, planet_score=pj, flags=c.flags + (
+                    f"same system as signal {j + 1} ({rel} of P = {scored[j].signal.period:.4g} d, planet score "
+                    f"{pj:.3f}): no new planet",))
+    return scored
 
 
 def find_candidates(
@@ -508,8 +683,9 @@ def find_candidates(
 
     Returns
     -------
-    One :class:`Candidate` per signal, strongest first. Only TCEs (:attr:`Candidate.is_tce`) get a planet score;
-    a signal whose views cannot be built keeps its detection and says why in ``note``.
+    One :class:`Candidate` per signal, strongest first. Only TCEs (:attr:`Candidate.is_tce`) get a planet score,
+    and the star's signals are vetted together (:func:`score_candidates`); a signal whose views cannot be built
+    keeps its detection and says why in ``note``.
     """
     from coursekit.transits.baseline import vetting_score
     from coursekit.transits.data import lc_arrays
@@ -521,23 +697,30 @@ def find_candidates(
     time, flux = time[ok], flux[ok]
     check_searchable(time, flux, period_min=float(search_kwargs.get("period_min") or 0.8))
     signals, flat = search_transits(time, flux, n_signals=n_signals, **search_kwargs)
+    baseline = float(time.max() - time.min())
     in_transit = [np.abs(phase_fold(time, s.period, s.t0)) < s.duration for s in signals]
     out: list[Candidate] = []
     for k, sig in enumerate(signals):
         # as in Kepler's Data Validation, the other signals' transits are removed before vetting this one, but only
-        # those of significant signals (SNR >= 7.1) that are not harmonics of this one: a signal at P/2 or 2P is the
-        # same system (a secondary eclipse, an alias), and masking it would hide the evidence the views need
+        # those of significant signals (SNR >= 7.1) that do not keep step with this one: a signal at P, P/2, 2P...
+        # in step is the same system (a secondary eclipse, an alias, a residual at a harmonic), and masking it would
+        # hide the evidence the views need (a residual at P/5 once masked a binary's secondary eclipses)
         others = np.zeros(len(time), bool)
         for j, m in enumerate(in_transit):
-            if j != k and signals[j].snr >= MIN_SNR and not _commensurate(signals[j].period, sig.period):
+            if j != k and signals[j].snr >= MIN_SNR and not commensurate(signals[j], sig, baseline):
                 others |= m & ~in_transit[k]
+        # the views and vetting use the fitted first-to-fourth-contact duration, as the training TCEs do; the
+        # detection (SNR, events) stays the box's
+        detection = sig
+        duration, t0 = fit_duration(time[~others], flat[~others], sig)
+        sig = replace(sig, duration=duration, t0=t0)
         try:
             g, loc, st = views_and_vetting(time, flux, sig.period, sig.t0, sig.duration, keep=~others)
         except ViewError as exc:
             out.append(Candidate(sig, note=f"not vetted: {exc}"))
             continue
         vs = float(vetting_score(st.snr, st.odd_even_sigma, st.secondary_sigma))
-        rest = _snr_without_strongest_event(time, flat, sig)
+        rest = _snr_without_strongest_event(time, flat, detection)
         cand = Candidate(sig, st, vs, g, loc, snr_without_strongest=rest)
         if not cand.is_tce:
             if not cand.consistent_events:
@@ -547,11 +730,5 @@ def find_candidates(
                 note = (f"{sig.n_transits} transit(s) with data, SNR {sig.snr:.1f}: not a TCE (needs >= "
                         f"{MIN_TRANSITS} transits and SNR >= {MIN_SNR}), so not classified")
             cand = Candidate(sig, st, vs, g, loc, None, note, rest)
-        elif model is not None:
-            from coursekit.transits.model import score_views
-
-            score = score_views(model, g[None], loc[None], vetting=st.to_dict(), period=sig.period,
-                                duration=sig.duration)
-            cand = Candidate(sig, st, vs, g, loc, float(score[0]), snr_without_strongest=rest)
         out.append(cand)
-    return out
+    return score_candidates(out, model, baseline=baseline)
