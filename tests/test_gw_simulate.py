@@ -88,6 +88,15 @@ def test_bank_rejects_psd_on_wrong_grid(psd):
         WaveformBank.generate(p, {"H1": psd[:-1]})
 
 
+def test_window_noise_is_band_limited_and_refuses_an_empty_band(rng):
+    x = whitened_noise(8, 2, 2048, FS, 20, 1000, rng)
+    spec = np.abs(np.fft.rfft(x, axis=-1))
+    f = np.fft.rfftfreq(2048, 1 / FS)
+    assert spec[..., (f < 20) | (f > 1000)].max() < 1e-3 * spec.max()
+    with pytest.raises(ValueError, match="no frequency bin"):
+        whitened_noise(1, 1, 16, FS, 1000.5, 1001.0, rng)
+
+
 def test_window_noise_equals_whitened_coloured_noise(psd, rng):
     fast = whitened_noise(64, 2, 2048, FS, 20, 1000, rng)
     assert fast.shape == (64, 2, 2048) and fast.dtype == np.float32

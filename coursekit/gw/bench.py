@@ -7,7 +7,7 @@ Targets, declared once here (issues 5 and 18):
   CNN inference >= 100x faster per second of data than the matched-filter search (PyCBC in single
   precision, over a bank that covers the prior), compared per core: the CNN on one thread, as
   PyCBC's FFTs. The CNN searches as :class:`coursekit.gw.model.FusedCNN` does: one pass of its
-  trunk over the stretch, windows every 0.59 s (the width of their merger range) pooling their
+  trunk over the stretch, windows every 0.5625 s (the merger range's width on the trunk's 1/16 s grid) pooling their
   share; efficiencies are measured on windows that carry the same data context, scored exactly
   as in that scan. Also reported: the speed-up against the floor of any FFT matched filter over
   the same bank (one single-precision inverse FFT per template and detector, nothing else).

@@ -25,7 +25,8 @@ class Config:
     window_duration: float = 1.0
     merger_range: tuple[float, float] = (0.35, 0.95)  # a search slides the windows by this width (0.6 s)
     seg_duration: float = 16.0  # waveform generation grid (PSD resolution 1/16 Hz); longer than any signal
-    crop_duration: float = 2.25  # waveforms kept [s], merger at 1.3 s: room for windows with scan context
+    crop_duration: float = 2.75  # waveforms kept [s]: room for windows with the CNN's scan context (0.44 s a side)
+    merger_offset: float = 1.5  # merger this far [s] into the kept crop
     prior: BBHPrior = field(default_factory=BBHPrior)
     n_train_waveforms: int = 1000  # many waveforms: the CNN must not learn the bank by heart
     n_test_waveforms: int = 50

@@ -39,16 +39,17 @@ class WindowBatch:
 def whitened_noise(n: int, n_det: int, n_samples: int, fs: float, f_low: float, f_high: float,
                    rng: np.random.Generator) -> np.ndarray:
     """Whitened, band-passed, unit-variance Gaussian noise, (n, n_det, n_samples) float32."""
-    mask = band_mask(n_samples, fs, f_low, f_high)
-    k = int(mask.sum())
+    band = np.flatnonzero(band_mask(n_samples, fs, f_low, f_high))
+    if band.size == 0:
+        raise ValueError(f"no frequency bin of a {n_samples}-sample window at {fs} Hz lies in [{f_low}, {f_high}] Hz")
+    lo, hi = int(band[0]), int(band[-1]) + 1  # the band is one run of frequency bins
     spec = np.zeros((n, n_det, n_samples // 2 + 1), dtype=np.complex64)
-    scale = np.sqrt(n_samples / 2.0)  # E|X_k|^2 = n_samples for unit white noise
-    re = rng.standard_normal((n, n_det, k), dtype=np.float32)
-    im = rng.standard_normal((n, n_det, k), dtype=np.float32)
-    spec[..., mask] = (re + 1j * im) * scale
-    out = scipy.fft.irfft(spec, n=n_samples, axis=-1)
-    out /= np.sqrt(band_fraction(n_samples, fs, f_low, f_high))
-    return out.astype(np.float32)
+    # E|X_k|^2 = n_samples for unit white noise; unit variance inside the band
+    scale = np.float32(np.sqrt(n_samples / 2.0 / band_fraction(n_samples, fs, f_low, f_high)))
+    spec.real[..., lo:hi] = rng.standard_normal((n, n_det, hi - lo), dtype=np.float32)
+    spec.imag[..., lo:hi] = rng.standard_normal((n, n_det, hi - lo), dtype=np.float32)
+    spec *= scale
+    return scipy.fft.irfft(spec, n=n_samples, axis=-1).astype(np.float32, copy=False)
 
 
 class InjectionSampler:
@@ -246,7 +247,8 @@ def build_banks(cfg, psds: dict[str, np.ndarray], seed: int | None = None) -> Ba
 
     rng = np.random.default_rng(cfg.seed if seed is None else seed)
     t0 = time.perf_counter()
-    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration,
+              merger_offset=cfg.merger_offset)
     train = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_train_waveforms, rng), psds, **kw)
     test = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_test_waveforms, rng), psds, **kw)
     templates = template_bank(cfg, psds, rng)
@@ -259,7 +261,8 @@ def template_bank(cfg, psds: dict[str, np.ndarray], rng: np.random.Generator | N
     from coursekit.gw.baseline import place_template_bank
 
     rng = np.random.default_rng(cfg.seed + 3) if rng is None else rng
-    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration)
+    kw = dict(fs=cfg.fs, seg_duration=cfg.seg_duration, crop_duration=cfg.crop_duration,
+              merger_offset=cfg.merger_offset)
     cand = WaveformBank.generate(cfg.prior.sample_intrinsic(cfg.n_template_candidates, rng), psds, **kw)
     keep = place_template_bank(cand, cfg.minimal_match, cfg.max_templates)
     return WaveformBank(params={k: v[keep] for k, v in cand.params.items()}, spectra=cand.spectra[keep],
