@@ -9,6 +9,10 @@ Targets (declared here, once):
 * ``real_transfer``: the same simulation-trained network on the real Galaxy Zoo 1 test half (the sample from the
   cache; the stand-in when it is absent) as it is, after fine-tuning on the other half
   (:func:`~coursekit.galaxies.experiment.transfer`), from scratch, and the forest. Reported, no fixed target.
+* ``folder_cnn_vs_forest``: the recipe of ``galaxies train --data`` (:data:`~coursekit.galaxies.config.FOLDER_TRAIN`,
+  an ensemble of compact CNNs from random weights) against the features + forest on :data:`FOLDER_SPLITS` random
+  stratified halves of the real Galaxy Zoo 1 sample (train on one half, test on the other): the mean paired
+  difference and its standard error over the splits; target: above zero by more than twice that error.
 """
 
 from __future__ import annotations
@@ -119,3 +123,47 @@ def real_transfer() -> dict:
         out["real_accuracy_sim_trained"] = _m(tl.accuracy_zero_shot)
         out["passed_finetune_helps"] = bool(tl.accuracy_transfer.value > tl.accuracy_zero_shot.value)
     return out
+
+
+#: Random halves of the Galaxy Zoo 1 sample scored by ``folder_cnn_vs_forest`` (split k: ``stratified_split`` seed
+#: 100 + k, network seeds 1000 k, 1000 k + 1, ...).
+FOLDER_SPLITS = 5
+
+
+@benchmark("galaxies", "folder_cnn_vs_forest")
+def folder_cnn_vs_forest() -> dict:
+    """`galaxies train --data`'s compact ensemble vs features + forest on random halves of the real GZ1 sample."""
+    import numpy as np
+
+    from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
+    from coursekit.galaxies.config import FOLDER_CROP, FOLDER_SIZE, FOLDER_TRAIN, FOREST_CROP, FOREST_SIZE
+    from coursekit.galaxies.data import load_gz1_cutouts, stratified_split
+    from coursekit.galaxies.metrics import accuracy, paired_difference
+    from coursekit.galaxies.model import predict, train_classifier
+
+    cut = load_gz1_cutouts(size=FOLDER_SIZE, crop=FOLDER_CROP, mode="reduced")
+    feats = morphology_features(load_gz1_cutouts(size=FOREST_SIZE, crop=FOREST_CROP, mode="reduced").images)
+    x, y, n_classes = cut.images, cut.labels, len(cut.classes)
+    rows, t0, c0 = [], time.perf_counter(), time.process_time()
+    for k in range(FOLDER_SPLITS):
+        tr, te = stratified_split(y, 0.5, seed=100 + k)
+        forest = train_forest(feats[tr], y[tr], seed=k)
+        p_forest = forest_proba(forest, feats[te], n_classes)
+        model, _ = train_classifier(x[tr], y[tr], cut.classes, replace(FOLDER_TRAIN, seed=1000 * k), progress=False)
+        p_cnn = predict(model, x[te], tta=True)
+        d = paired_difference(y[te], p_cnn, p_forest, n_boot=1000, seed=k)
+        rows.append((accuracy(p_cnn, y[te]), accuracy(p_forest, y[te]), d.value, d.err))
+    a = np.array(rows)
+    mean, err = float(a[:, 2].mean()), float(a[:, 2].std(ddof=1) / np.sqrt(len(a)))
+    return {
+        "real_sample": cut.source, "tier": cut.tier, "splits": FOLDER_SPLITS, "n_train": int(len(tr)),
+        "n_test": int(len(te)), "members": FOLDER_TRAIN.members, "epochs": FOLDER_TRAIN.epochs,
+        "cnn_accuracy_per_split": [round(v, 4) for v in a[:, 0]],
+        "forest_accuracy_per_split": [round(v, 4) for v in a[:, 1]],
+        "cnn_minus_forest_per_split": [round(v, 4) for v in a[:, 2]],
+        "paired_err_per_split": [round(v, 4) for v in a[:, 3]],
+        "cnn_minus_forest_mean": {"value": round(mean, 4), "err": round(err, 4)},
+        "wall_s": round(time.perf_counter() - t0, 1), "cpu_s": round(time.process_time() - c0, 1),
+        "target": "mean CNN - forest > 2 x its error over the splits",
+        "passed": bool(cut.is_real and mean > 2 * err),
+    }

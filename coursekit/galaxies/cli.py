@@ -222,9 +222,9 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
           f"{crop:g} of the frame), starting from {start}")
     print(f"held-out test, {len(test_idx)} images (majority class {majority_rate(yt):.3f}):")
     label = f"{name}{' + 8 rotations/flips' if tta else ''}"
-    print(f"  {label:<32}accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
+    print(f"  {label:<36} accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
           f"{a_cnn.value + 1.96 * a_cnn.err:.3f})")
-    print(f"  {'features + random forest':<32}accuracy {a_forest}  (95% interval "
+    print(f"  {'features + random forest':<36} accuracy {a_forest}  (95% interval "
           f"{a_forest.value - 1.96 * a_forest.err:.3f}-{a_forest.value + 1.96 * a_forest.err:.3f})")
     print(f"  CNN - forest (paired bootstrap) {diff}: {significance_text(diff)} at 95%")
     print(f"saved {out}")

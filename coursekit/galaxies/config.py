@@ -106,8 +106,8 @@ FULL = Config(
 #: ``galaxies train --data``: an ensemble of three :class:`~coursekit.galaxies.compact.CompactGalaxyNet` trained from
 #: random weights on a user's few hundred labelled cut-outs, with rotations by any angle, mirror flips, +-10 %
 #: magnification, +-6 % shifts, flux and contrast jitter and pixel noise; 32-pixel images of the central 35 % of the
-#: frame. Measured against the forest on five random halves of the Galaxy Zoo 1 sample (see the module docstring
-#: of :mod:`coursekit.galaxies.cli`).
+#: frame. Measured against the forest on random halves of the Galaxy Zoo 1 sample by the benchmark
+#: ``folder_cnn_vs_forest`` (:mod:`coursekit.galaxies.bench`).
 FOLDER_TRAIN = TrainConfig(arch="compact", width=16, members=3, epochs=60, batch_size=32, lr=3e-3,
                            val_fraction=0.0, scale=0.1, shift=0.06, noise=0.01, padding="border")
 FOLDER_SIZE, FOLDER_CROP = 32, 0.35
