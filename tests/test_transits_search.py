@@ -307,11 +307,11 @@ def test_occultation_limit_separates_planets_from_stellar_companions():
     assert occultation_limit(3.0) > occultation_limit(30.0)
 
 
-def _candidate(period, t0, *, depth=2e-3, sec_sigma=1.0, sec_depth=0.0):
+def _candidate(period, t0, *, depth=2e-3, sec_sigma=1.0, sec_depth=0.0, snr=40.0):
     from coursekit.transits.baseline import VettingStats
     from coursekit.transits.search import Candidate, TransitSignal
 
-    sig = TransitSignal(period, t0, 0.15, depth, 40.0, 10)
+    sig = TransitSignal(period, t0, 0.15, depth, snr, 10)
     vet = VettingStats(40.0, depth, depth, depth, 0.5, sec_depth, 0.5, sec_sigma)
     return Candidate(sig, vet, 1.0, np.zeros(2001), np.zeros(201))
 
@@ -334,7 +334,8 @@ def test_signals_of_one_star_are_vetted_as_one_system(monkeypatch):
     out = score_candidates(cands, object(), baseline=90.0)
     assert [c.model_score for c in out] == [0.9, 0.8, 0.7, 0.95]
     assert [c.planet_score for c in out] == [0.0, 0.0, 0.0, 0.95]
-    assert "stellar secondary" in out[0].flags[0] and "same system as signal 1" in out[1].flags[0]
+    assert "stellar secondary" in out[0].flags[0] and "secondary eclipse of signal 1" in out[1].flags[0]
+    assert "same system as signal 1" in out[2].flags[0]
     assert out[3].flags == () and out[0].to_dict()["flags"] == list(out[0].flags)
 
     # no secondary, but the strongest signal scores 0.2: a later signal at half its period is capped at 0.2
@@ -345,11 +346,20 @@ def test_signals_of_one_star_are_vetted_as_one_system(monkeypatch):
 
     # a planet (0.9) and a weaker signal in step with it: nothing is capped; a weak planet-occultation-like
     # secondary (below the limit) vetoes nothing, nor does the planet's transit seen as a "secondary" 20x deeper
-    # than a residual at 2P
+    # than a weak residual (SNR 8) at 2P
     model_scores = iter([0.9, 0.6, 0.01])
     out = score_candidates([_candidate(6.0, 1.0, sec_sigma=12.0, sec_depth=1e-6), _candidate(12.0, 1.0),
-                            _candidate(12.0, 4.0, depth=1e-4, sec_sigma=19.0, sec_depth=2e-3)], object(),
+                            _candidate(12.0, 4.0, depth=1e-4, sec_sigma=19.0, sec_depth=2e-3, snr=8.0)], object(),
                            baseline=90.0)
     assert [c.planet_score for c in out] == [0.9, 0.6, 0.01] and all(c.flags == () for c in out)
+    # no secondary in the primary's fold (< 10 sigma there), but found on its own: same period, phase 0.4, SNR 40,
+    # half as deep: both are the binary; a signal at the planet's period and phase (a residual) is no secondary
+    model_scores = iter([0.9, 0.3])
+    out = score_candidates([_candidate(6.0, 1.0), _candidate(6.0, 3.4, depth=1e-3)], object(), baseline=90.0)
+    assert [c.planet_score for c in out] == [0.0, 0.0]
+    assert "its secondary eclipse is signal 2" in out[0].flags[0] and "found on its own" in out[1].flags[0]
+    model_scores = iter([0.9, 0.6])
+    out = score_candidates([_candidate(6.0, 1.0), _candidate(6.0, 1.05, depth=1e-3)], object(), baseline=90.0)
+    assert [c.planet_score for c in out] == [0.9, 0.6]
     # no model: nothing scored, nothing flagged
     assert score_candidates(cands, None, baseline=90.0)[0].planet_score is None

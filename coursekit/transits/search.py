@@ -355,10 +355,10 @@ def fit_duration(time: np.ndarray, flat: np.ndarray, signal: TransitSignal) -> t
     transit's flat bottom but not its ingress and egress: for a V-shaped grazing eclipse it is half the real
     duration. The TCEs the classifier learned from carry the first-to-fourth-contact duration (as the KOI table's
     ``koi_duration`` does), and the local view spans +-4 durations, so the box would show the CNN a transit
-    twice too wide. Here a trapezoid (depth, duration, ingress time, epoch shift), integrated over each cadence's exposure, is fitted by robust least squares to
-    the flattened light curve folded on the period, within 3 box durations of the transit, with the duration
-    bounded to 0.75-3 box durations and a quarter of the period. Returns the box's duration and epoch when the
-    fit fails. time, flat: (n,) days and flattened flux.
+    twice too wide. Here a trapezoid (depth, duration, ingress time, epoch shift), integrated over each cadence's
+    exposure, is fitted by robust least squares to the flattened light curve folded on the period, within 3 box
+    durations of the transit, with the duration bounded to 0.75-3 box durations and a quarter of the period.
+    Returns the box's duration and epoch when the fit fails. time, flat: (n,) days and flattened flux.
     """
     from scipy.optimize import least_squares
 
@@ -596,6 +596,17 @@ def _stellar_secondary(c: Candidate) -> bool:
             and occultation_limit(c.signal.period) * v.depth < v.secondary_depth <= v.depth)
 
 
+def _secondary_tce(primary: Candidate, other: Candidate) -> bool:
+    """``other`` (found after ``primary``, at the same period) is its secondary eclipse: its events fall elsewhere
+    in the orbit (more than a duration from the primary's), it is significant on its own (SNR >=
+    :data:`SECONDARY_VETO_SIGMA`) and shallower than the primary, but deeper than a planet's occultation (the
+    Robovetter's test of a TCE against the earlier TCEs of its star, Coughlin et al. 2016, Sec. 4.3)."""
+    a, b = primary.signal, other.signal
+    offset = abs(phase_fold(b.t0, a.period, a.t0))
+    return (offset > max(a.duration, b.duration) and b.snr >= SECONDARY_VETO_SIGMA and a.depth > 0
+            and occultation_limit(a.period) * a.depth < b.depth <= a.depth)
+
+
 def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float) -> list[Candidate]:
     """The model's score of every TCE, then the star's signals vetted as one system (Robovetter-like).
 
@@ -603,8 +614,11 @@ def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float
        statistics; only TCEs with views are scored.
     2. **Stellar secondary** (the Robovetter's "significant secondary", Thompson et al. 2018, Sec. A.3.2): a
        secondary eclipse of at least :data:`SECONDARY_VETO_SIGMA` sigma, deeper than a planet's occultation
-       (:func:`occultation_limit`) and not deeper than the signal itself, makes the signal an eclipsing binary, and with it every signal of the star that
-       keeps step with it (:func:`commensurate`: the other eclipse, harmonics, residuals): their planet score is 0.
+       (:func:`occultation_limit`) and not deeper than the signal itself, makes the signal an eclipsing binary;
+       so does a later signal at the same period and another phase, of SNR >= :data:`SECONDARY_VETO_SIGMA`,
+       shallower than the signal but deeper than its occultation could be (its secondary eclipse found on its
+       own). With it goes every signal of the star that keeps step with it (:func:`commensurate`: the other
+       eclipse, harmonics, residuals): their planet score is 0.
     3. **Same system**: a signal that keeps step with an *earlier* (stronger) signal of the star which is judged
        not a planet (score < 0.5) is no new planet: its score is capped at that signal's. Found after a
        binary's eclipses are masked, such signals are what is left of them.
@@ -628,8 +642,16 @@ def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float
         scored.append(c)
     idx = [i for i, c in enumerate(scored) if c.model_score is not None]
     ratio = {(i, j): commensurate(scored[i].signal, scored[j].signal, baseline) for i in idx for j in idx if i != j}
-    # 2. a stellar secondary vetoes its whole system (signals tied through any chain of commensurate periods)
+    # 2. a stellar secondary vetoes its whole system (signals tied through any chain of commensurate periods): seen
+    # in a signal's own fold, or found as a signal of its own at the same period and another phase
     binary = {i for i in idx if _stellar_secondary(scored[i])}
+    secondary_of: dict[int, int] = {}
+    for pos, k in enumerate(idx):
+        for j in idx[:pos]:
+            if ratio[(j, k)] == 1 and _secondary_tce(scored[j], scored[k]):
+                secondary_of[k] = j
+                binary |= {j, k}
+                break
     group = {i: {i} for i in idx}
     for (i, j), n in ratio.items():
         if n:
@@ -641,13 +663,24 @@ def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float
         if not eb:
             continue
         c = scored[i]
-        if i in binary:
+        if i in secondary_of:
+            j = secondary_of[i]
+            pj = scored[j].signal
+            phase = (phase_fold(c.signal.t0, pj.period, pj.t0) / pj.period) % 1.0
+            why = (f"the secondary eclipse of signal {j + 1} found on its own: same period, phase {phase:.2f}, "
+                   f"{c.signal.depth / pj.depth:.0%} of its depth (a planet's occultation is < "
+                   f"{occultation_limit(pj.period):.1%}): an eclipsing binary")
+        elif _stellar_secondary(c):
             v = c.vetting
             why = (f"stellar secondary: an eclipse at phase {v.secondary_phase:.2f}, {v.secondary_sigma:.0f} sigma, "
                    f"{v.secondary_depth / v.depth:.0%} of the primary's depth (a planet's occultation is < "
                    f"{occultation_limit(c.signal.period):.1%}): an eclipsing binary")
+        elif i in secondary_of.values():
+            k = min(k for k, j in secondary_of.items() if j == i)
+            why = f"its secondary eclipse is signal {k + 1}: an eclipsing binary"
         else:
-            why = f"same system as signal {eb[0] + 1} (P = {scored[eb[0]].signal.period:.4g} d), an eclipsing binary"
+            e = next(e for e in eb if e != i)
+            why = f"same system as signal {e + 1} (P = {scored[e].signal.period:.4g} d), an eclipsing binary"
         scored[i] = replace(c, planet_score=0.0, flags=c.flags + (why,))
     # 3. a later signal tied to an earlier one judged not a planet inherits its score
     for pos, k in enumerate(idx):
