@@ -194,7 +194,8 @@ def test_quiz_yaml_is_packaged_encoded_and_graded(tmp_path):
     (_QUIZ_YAML.replace("TOPIC", "gw").replace("answer: b", "answer: z", 1), "is not one of the choices"),
     (_QUIZ_YAML.replace("TOPIC", "gw").split("- prompt: Pick b (6)")[0], "has 7 questions; write 8-10"),
     (_QUIZ_YAML.replace("TOPIC", "gw").replace("unit: apples", "units: apples"), "question 1: a question needs"),
-    (_QUIZ_YAML.replace("TOPIC", "gw").replace("  - near: 22\n    why: That is string concatenation.", "  - [22, wrong]"), "is a list of {near: NUMBER"),
+    (_QUIZ_YAML.replace("TOPIC", "gw").replace("  - near: 22\n    why: That is string concatenation.", "  - [22, wrong]"),
+     "is a list of {near: NUMBER"),
     (_QUIZ_YAML.replace("TOPIC", "gw").replace("near: 22", "near: twenty-two"), "'near') must be a number"),
 ])
 def test_bad_quiz_yaml_is_refused_in_one_line(tmp_path, text, message):

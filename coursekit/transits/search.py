@@ -627,8 +627,6 @@ def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float
     ``model`` None: nothing is scored (the candidates come back unchanged). baseline: days spanned by the light
     curve (for :func:`commensurate`).
     """
-    from dataclasses import replace
-
     if model is None:
         return list(candidates)
     from coursekit.transits.model import score_views
