@@ -61,3 +61,8 @@ def test_match_known_planet_by_period_and_by_single_transit():
     # period 114.3 d puts the other event on g's single transit (~357.7 BKJD): g is matched first
     assert match_known_planet(_sig(114.3, t_h - 114.3), time) == "Kepler-90 g"
     assert match_known_planet(_sig(50.0, t_h + 25.0), time) is None
+    # a short-period signal with one of its many events on e's transit is not e (only 1 of ~78 events is on it)
+    pe, te, _ = KEPLER90_PLANETS["Kepler-90 e"]
+    t_e = te + pe * np.round((400 - te) / pe)
+    assert match_known_planet(_sig(3.58, t_e), time) is None
+    assert match_known_planet(_sig(pe, t_e), time) == "Kepler-90 e"

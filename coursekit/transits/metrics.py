@@ -163,8 +163,10 @@ def match_known_planet(
 
     ``planets``: ``{name: (period [d], epoch [BKJD], duration [h])}``, default Kepler-90's. A match is either the
     period (within ``period_tol``, fractional, also at 1/2 or 2x) with events at the predicted times, or, for
-    long-period planets seen once, an event of ``signal`` within ``time_tol_days`` (plus the planet's half
-    duration, to allow for transit-timing variations) of a predicted transit. ``None`` if nothing matches.
+    long-period planets seen once or twice, at least half of the events of ``signal`` (with data) within
+    ``time_tol_days`` (plus the planet's half duration, to allow for transit-timing variations) of a predicted
+    transit: a 3.6-d signal with 25 events, one of which happens to fall on Kepler-90 e's transit, is not e.
+    ``None`` if nothing matches.
     """
     from coursekit.transits.data import KEPLER90_PLANETS
     from coursekit.transits.preprocess import phase_fold
@@ -179,8 +181,9 @@ def match_known_planet(
         for ratio in (1.0, 0.5, 2.0):
             if abs(signal.period / (p * ratio) - 1) < period_tol and abs(phase_fold(signal.t0, p, t0)) < tol:
                 return name
-        if p > 0.3 * baseline and len(times):  # seen only a few times: one matching event suffices
-            if np.any(np.abs(phase_fold(times, p, t0)) < tol):
+        if p > 0.3 * baseline and len(times):  # seen only a few times: its events must be the planet's
+            on_planet = np.abs(phase_fold(times, p, t0)) < tol
+            if on_planet.any() and on_planet.mean() >= 0.5:
                 return name
     return None
 
