@@ -32,12 +32,29 @@ os.environ["COURSEKIT_OFFLINE"] = "1"  # no test touches the network
 SHARED_REAL = Path(__file__).resolve().parent.parent / "shared" / "data" / "real"
 
 
+def _share_cores() -> None:
+    """Under pytest-xdist, give each worker (and the notebook kernels it starts) its share of the cores.
+
+    Two workers that each let torch use every core spin against each other (several times slower on a
+    2-core machine); one thread per core keeps the parallel run faster than the serial one.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if workers > 1:
+        share = str(max(1, (os.cpu_count() or 1) // workers))
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[var] = share
+
+
 def _seed_cache() -> None:
     if os.environ.get("COURSEKIT_TEST_KEEP_CACHE"):  # run against the user's own cache on purpose
         return
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("COURSEKIT_TEST_CACHE"):
+        # an xdist worker: use the cache the controlling process made and seeded (it removes it at exit)
+        os.environ["COURSEKIT_DATA_DIR"] = os.environ["COURSEKIT_TEST_CACHE"]
+        return
     tmp = tempfile.mkdtemp(prefix="coursekit-test-cache-")
     atexit.register(shutil.rmtree, tmp, True)
-    os.environ["COURSEKIT_DATA_DIR"] = tmp
+    os.environ["COURSEKIT_DATA_DIR"] = os.environ["COURSEKIT_TEST_CACHE"] = tmp
     if SHARED_REAL.is_dir():
         # what `python -m coursekit data import FOLDER` does on a USB stick: files matched by sha256
         from coursekit.data import import_folder
@@ -46,6 +63,7 @@ def _seed_cache() -> None:
         os.environ["COURSEKIT_TEST_SEEDED"] = str(SHARED_REAL)
 
 
+_share_cores()
 _seed_cache()
 
 _durations: dict[str, float] = defaultdict(float)
