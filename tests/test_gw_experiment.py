@@ -108,3 +108,26 @@ def test_inject_and_scan_feeds_the_snr_slider():
     assert scan.times.min() < scan.gps < scan.times.max()
     axes = plot_injection_scan(data, scan, threshold=1.0)
     assert len(axes) == 3 and axes[2].get_ylabel() == "CNN logit"
+
+
+@pytest.mark.parametrize("epochs, batches", [(1, 1), (1, 2), (1, 5), (2, 3)])
+def test_short_training_runs_keep_a_sane_learning_rate(run_steps, epochs, batches):
+    """An experiment's tiny arm (a few steps) trains: the one-cycle schedule needs >= 3 steps (it divided by zero
+    at 5), shorter runs keep the constant rate; the rate stays within (0, lr] at every step."""
+    from dataclasses import replace
+
+    import torch
+
+    sim, _ = run_steps
+    seen = []
+    step = torch.optim.AdamW.step
+
+    def spy(self, *a, **k):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *a, **k)
+
+    cfg = replace(TINY, epochs=epochs, batches_per_epoch=batches)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.optim.AdamW, "step", spy)
+        trained = ex.train(cfg, sim, progress=False)
+    assert len(seen) == epochs * batches and all(0 < lr <= cfg.lr * (1 + 1e-9) for lr in seen)

@@ -322,7 +322,11 @@ def train_cnn(cfg, sampler, seed: int | None = None, progress: bool | None = Non
     val_loader = [(xv[i:i + 256], yv[i:i + 256]) for i in range(0, len(xv), 256)]
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * cfg.batches_per_epoch
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.2)
+    # one-cycle schedule (Smith & Topin 2019), warm-up 20% of the steps; a run too short for a warm-up and a
+    # decay (fewer than 3 steps, e.g. an experiment's tiny arm) keeps a constant learning rate
+    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps,
+                                                 pct_start=min(max(0.2, 1.5 / steps), 1 - 1.5 / steps))
+             if steps >= 3 else None)
     stream = sampler.batches(cfg.batches_per_epoch, cfg.batch_size, rng, snr_range)
     history = fit(_WithContext(model, context), stream, val_loader,
                   loss_fn=torch.nn.BCEWithLogitsLoss(), epochs=cfg.epochs, optimizer=opt, scheduler=sched,
