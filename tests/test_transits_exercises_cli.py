@@ -67,6 +67,7 @@ def test_cli_search_errors(tmp_path, capsys):
         (["transits", "train", "--out", "OUT", "--epochs", "0"], "--epochs"),
         (["transits", "train", "--out", "OUT", "--n", "-5"], "--n"),
         (["transits", "train", "--out", "OUT", "--views", "sideways"], "--views"),
+        (["transits", "train", "--out", "OUT", "--search-examples", "-1"], "--search-examples"),
         (["transits", "search", "FILE", "--n-signals", "0"], "--n-signals"),
         (["transits", "search", "FILE", "--period-min", "-1"], "--period-min"),
         (["transits", "search", "FILE", "--period-min", "5", "--period-max", "2"], "--period-max"),
@@ -133,8 +134,9 @@ def test_cli_train_then_search_with_the_model(tmp_path, capsys):
     from coursekit.transits.preprocess import phase_fold
 
     model = tmp_path / "m.pt"
-    assert main(["transits", "train", "--out", str(model), "--n", "60", "--epochs", "1"]) == 0
-    assert "1 epoch(s)" in capsys.readouterr().out and model.exists()
+    assert main(["transits", "train", "--out", str(model), "--n", "60", "--epochs", "1", "--search-examples", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 epoch(s)" in out and "blind search of 1 simulated stars per kind" in out and model.exists()
     rng = np.random.default_rng(5)
     t = 200 + np.arange(0, 30, 0.0204336)
     flux = 4e4 * (1 + 2e-4 * rng.standard_normal(len(t)))

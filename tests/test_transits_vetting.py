@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from coursekit.transits.baseline import period_doubling_chi2, vetting_statistics
 from coursekit.transits.preprocess import phase_fold
@@ -175,3 +176,33 @@ def test_calibrated_model_round_trips_and_needs_features(tmp_path, rng):
                                atol=1e-6)
     with pytest.raises(ValueError, match="vetting features"):
         score_views(again, g[:1], loc[:1])
+
+
+@pytest.mark.slow
+def test_search_examples_label_the_recovered_planet_and_calibrate_a_vetter():
+    """search_examples labels the TCE at the simulated planet's period 1 and every other TCE 0; a vetter fitted on
+    them scores through score_views exactly as on the features candidate_features computes."""
+    from coursekit.transits.config import CNNConfig
+    from coursekit.transits.experiment import recovers_period, search_examples
+    from coursekit.transits.model import TransitCNN, calibrate, candidate_features, score_views
+
+    ex = search_examples(2, kinds=("planet", "eb"), seed=5, progress=False)
+    assert len(ex) == len(ex.label) == len(ex.kind) and ex.seconds > 0
+    assert all(c.is_tce and c.global_view is not None for c in ex.candidates)
+    assert np.all(ex.label[ex.kind == "eb"] == 0)
+    assert ex.label.sum() >= 1  # a planet of this seed is found and labelled
+    for c, lab, kind, period in zip(ex.candidates, ex.label, ex.kind, ex.star_period):
+        assert lab == (kind == "planet" and recovers_period(c, period))
+    assert recovers_period(ex.candidates[0], 2 * ex.candidates[0].signal.period * 1.005)  # half the period, 0.5 %
+    assert not recovers_period(ex.candidates[0], 3 * ex.candidates[0].signal.period)
+    torch.manual_seed(0)
+    cnn = TransitCNN(("global", "local"), CNNConfig(global_channels=(2,), local_channels=(2,), fc=(4,)))
+    model = calibrate(cnn, search=(ex.candidates, ex.label))
+    p = model.vetter.predict_proba(candidate_features(cnn, ex.candidates))
+    one = [float(score_views(model, c.global_view[None], c.local_view[None], vetting=c.vetting.to_dict(),
+                             period=c.signal.period, duration=c.signal.duration)[0]) for c in ex.candidates]
+    np.testing.assert_allclose(one, p, atol=1e-5)
+    with pytest.raises(ValueError, match="validation set"):
+        calibrate(cnn)
+    with pytest.raises(ValueError, match="labels"):
+        calibrate(cnn, search=(ex.candidates, ex.label[:-1]))

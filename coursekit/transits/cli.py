@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from coursekit.cli_util import positive_float, positive_int
+from coursekit.cli_util import nonneg_int, positive_float, positive_int
 
 VIEW_CHOICES = {"global,local": ("global", "local"), "global": ("global",), "local": ("local",)}
 
@@ -37,6 +37,9 @@ def register(subparsers) -> None:
                    help="light curves / KOIs to use, at least 50 (default: by mode)")
     q.add_argument("--epochs", type=positive_int, default=None, help="training epochs, at least 1 (default: by mode)")
     q.add_argument("--views", type=_views, default=("global", "local"), help="global,local (default), global or local")
+    q.add_argument("--search-examples", type=nonneg_int, default=None, metavar="N",
+                   help="simulated stars of each kind searched blind to calibrate the planet score on what `transits "
+                        "search` finds (default: by mode; 0: the clean validation TCEs only)")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(func=_cmd_train)
 
@@ -55,7 +58,7 @@ def register(subparsers) -> None:
 def _cmd_train(args: argparse.Namespace) -> int:
     from coursekit.cli_util import check_out_path
     from coursekit.transits.config import get_config
-    from coursekit.transits.experiment import TCESplit, evaluate, koi_tces, train_cnn
+    from coursekit.transits.experiment import TCESplit, evaluate, koi_tces, search_examples, train_cnn
     from coursekit.transits.model import save_model
     from coursekit.transits.simulate import make_dataset
 
@@ -73,13 +76,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
         dataset = make_dataset(n, seed=args.seed, n_quarters=config.n_quarters)
         what = f"{n} simulated light curves"
     split = TCESplit(*dataset.split((0.8, 0.1, 0.1), seed=args.seed), seconds=0.0)
-    trained = train_cnn(split, config, views=args.views, calibrated=True)
+    n_search = config.n_search_examples if args.search_examples is None else args.search_examples
+    search = search_examples(n_search) if n_search else None
+    trained = train_cnn(split, config, views=args.views, calibrated=True, search=search)
     ev = evaluate(split.test, {"cnn": trained.model}, baseline=False, pairs=[])
     m = ev.metrics["cnn"]
     save_model(trained.model, out, extra={"data": args.data, "n": len(dataset), "epochs": trained.history.epochs,
+                                          "search_examples_per_kind": n_search,
                                           "test_auc": m.auc.to_dict(), "test_accuracy": m.accuracy.to_dict()})
-    print(f"trained {'+'.join(args.views)} CNN (+ calibrated vetting features) on {what} for {trained.history.epochs} epoch(s): "
-          f"test AUC {m.auc}, accuracy {m.accuracy} ({m.n} held-out TCEs); saved to {out}")
+    calib = f"{len(split.val)} validation TCEs" + ("" if search is None else
+                                                    f" + {len(search)} TCEs of a blind search of {n_search} "
+                                                    "simulated stars per kind")
+    print(f"trained {'+'.join(args.views)} CNN on {what} for {trained.history.epochs} epoch(s), vetting features "
+          f"calibrated on {calib}: test AUC {m.auc}, accuracy {m.accuracy} ({m.n} held-out TCEs); saved to {out}")
     return 0
 
 

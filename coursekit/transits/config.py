@@ -56,7 +56,10 @@ class Config:
     epochs, batch_size, patience, cnn: CNN training. n_bls_examples: planets searched by the BLS benchmark.
     kepler90_signals: signals extracted from Kepler-90. n_real_kois: labelled KOIs (half CONFIRMED, half FALSE
     POSITIVE) whose MAST light curves full mode trains on. n_injections / injection_snr: the injection-recovery
-    experiment (planets injected per SNR bin, the bin edges). seed: of every random choice of the run.
+    experiment (planets injected per SNR bin, the bin edges). n_search_examples: simulated stars of each kind searched
+    blind to calibrate the vetter of the model ``transits train`` saves on what ``transits search`` scores
+    (:func:`coursekit.transits.experiment.search_examples`; 0: the clean validation TCEs only). seed: of every random
+    choice of the run.
     """
 
     n_lightcurves: int
@@ -70,6 +73,7 @@ class Config:
     n_real_kois: int = 300
     n_injections: int = 6
     injection_snr: tuple[float, ...] = (3.0, 5.0, 7.0, 10.0, 20.0)
+    n_search_examples: int = 20
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -78,6 +82,9 @@ class Config:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"transits Config: {name} must be a positive integer, got {value!r}")
+        if not isinstance(self.n_search_examples, int) or self.n_search_examples < 0:
+            raise ValueError(f"transits Config: n_search_examples must be an integer >= 0, got "
+                             f"{self.n_search_examples!r}")
         if self.n_lightcurves < 50:
             raise ValueError(f"transits Config: n_lightcurves must be at least 50 to train and validate, "
                              f"got {self.n_lightcurves}")
@@ -90,7 +97,7 @@ class Config:
 REDUCED = Config(n_lightcurves=1500, n_quarters=2, epochs=12,
                  cnn=CNNConfig(global_channels=(4, 8, 16), local_channels=(8, 16), fc=(64,)))
 FULL = Config(n_lightcurves=20000, n_quarters=6, epochs=40, cnn=PAPER_CONFIG, batch_size=128, patience=8,
-              n_bls_examples=300, kepler90_signals=4, n_injections=40)
+              n_bls_examples=300, kepler90_signals=4, n_injections=40, n_search_examples=60)
 
 
 def get_config(mode: str | None = None) -> Config:

