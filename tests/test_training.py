@@ -142,3 +142,17 @@ def test_fit_threads_option_restores_the_setting():
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads must be >= 1"), torch_threads(0):
         pass
+
+
+def test_fit_hands_freed_memory_back(monkeypatch):
+    """``fit`` ends with ``release_memory`` (gc + glibc's malloc_trim), so a notebook's later steps do not stack
+    their peaks on the training peak; it runs anywhere (no glibc: only gc)."""
+    import coursekit.training as tr
+
+    calls = []
+    real = tr.release_memory
+    monkeypatch.setattr(tr, "release_memory", lambda: calls.append(1) or real())
+    x, y = torch.randn(32, 3), torch.randn(32, 1)
+    tr.fit(torch.nn.Linear(3, 1), [(x, y)], None, loss_fn=torch.nn.MSELoss(), epochs=1, progress=False)
+    assert calls == [1]
+    real()  # callable on its own

@@ -255,7 +255,7 @@ class FusedCNN(nn.Module):
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, x, batch_size: int = 512, device=None, context: int = 0) -> torch.Tensor:
+def predict_logits(model: nn.Module, x, batch_size: int = 128, device=None, context: int = 0) -> torch.Tensor:
     """Logits of ``model`` for windows ``x`` (n, n_det, n_samples) (NumPy or torch), in batches, on CPU.
 
     A :class:`MultiScaleCNN` is run as its :class:`FusedCNN` (same logits, fewer operations).
@@ -319,7 +319,7 @@ def train_cnn(cfg, sampler, seed: int | None = None, progress: bool | None = Non
         sampler = context_sampler(cfg, sampler.bank, context)
     val = sampler.sample(cfg.n_val, rng, snr=snr_range)
     xv, yv = torch.from_numpy(val.x), torch.from_numpy(val.y)
-    val_loader = [(xv[i:i + 256], yv[i:i + 256]) for i in range(0, len(xv), 256)]
+    val_loader = [(xv[i:i + 128], yv[i:i + 128]) for i in range(0, len(xv), 128)]  # small: memory
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * cfg.batches_per_epoch
     # one-cycle schedule (Smith & Topin 2019), warm-up 20% of the steps; a run too short for a warm-up and a
