@@ -22,7 +22,8 @@ def test_folder_benchmark_scores_every_split_and_refuses_to_pass_on_the_stand_in
     from coursekit.galaxies import config, data
 
     monkeypatch.setattr(bench, "FOLDER_SPLITS", 2)
-    monkeypatch.setattr(config, "FOLDER_TRAIN", replace(config.FOLDER_TRAIN, epochs=1, members=2, width=4))
+    monkeypatch.setattr(config, "FOLDER_TRAIN", replace(config.FOLDER_TRAIN, epochs=1, members=2, width=4,
+                                                              pretrain_n=24, pretrain_epochs=1))
     monkeypatch.setattr(data, "load_gz1_cutouts",
                         lambda size, crop, mode=None: data.simulated_cutouts(48, size=size, seed=3))
     r = bench.folder_cnn_vs_forest()

@@ -70,9 +70,13 @@ def test_train_compact_ensemble_on_a_folder_then_predict(tmp_path, capsys):
     out = tmp_path / "compact.pt"
     capsys.readouterr()
     assert main(["galaxies", "train", "--out", str(out), "--data", str(folder), "--members", "2",
-                 "--finetune-epochs", "2", "--batch-size", "8"]) == 0
+                 "--finetune-epochs", "2", "--batch-size", "8", "--n", "24", "--epochs", "1"]) == 0
     text = capsys.readouterr().out
     assert "compact CNN x2" in text and "random forest" in text and "95% interval" in text
+    from coursekit.galaxies.config import FOLDER_TRAIN
+
+    start = "its pretraining on 24 simulated galaxies" if FOLDER_TRAIN.pretrain_n else "random weights"
+    assert f"starting from {start}" in text
     assert "significant" in text and "paired bootstrap" in text
     from coursekit.galaxies.model import load_model
 
@@ -83,6 +87,10 @@ def test_train_compact_ensemble_on_a_folder_then_predict(tmp_path, capsys):
     assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--out", str(csv_path)]) == 0
     rows = list(csv.DictReader(open(csv_path)))
     assert len(rows) == 16 and {r["predicted_class"] for r in rows} <= {"elliptical", "spiral", "merger"}
+    # --init scratch: the same ensemble from random weights
+    assert main(["galaxies", "train", "--out", str(tmp_path / "s.pt"), "--data", str(folder), "--members", "2",
+                 "--finetune-epochs", "1", "--batch-size", "8", "--init", "scratch"]) == 0
+    assert "starting from random weights" in capsys.readouterr().out
 
 
 def _fails(args, capsys, *needles):
@@ -110,7 +118,7 @@ def test_hostile_input(sim_model, tmp_path, capsys):
            "--init")
     two = _folder(tmp_path / "two", ["elliptical", "spiral"] * 3)
     _fails(["galaxies", "train", "--out", str(tmp_path / "w.pt"), "--data", str(two), "--arch", "compact", "--init",
-            "simulation"], capsys, "--arch resnet18")
+            "imagenet"], capsys, "--arch resnet18")
 
 
 def test_predict_refuses_a_plate(sim_model, tmp_path, capsys):

@@ -98,3 +98,60 @@ def test_unknown_architecture_refused():
     x, y = _blobs(8)
     with pytest.raises(ValueError, match="arch"):
         train_classifier(x, y, CLASSES, TrainConfig(arch="vgg", epochs=1, val_fraction=0.0), progress=False)
+
+
+def test_new_head_keeps_the_trunk_and_leaves_the_base_alone():
+    from coursekit.galaxies.compact import with_new_head
+
+    torch.manual_seed(0)
+    base = CompactGalaxyNet(("a", "b", "c", "d"), width=4).eval()
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    net = with_new_head(base, CLASSES, seed=3)
+    assert net.classes == CLASSES and net.head[-1].out_features == 2 and net.training
+    assert all(p.requires_grad for p in net.parameters())
+    for k, v in net.features.state_dict().items():
+        torch.testing.assert_close(v, base.features.state_dict()[k])
+    with torch.no_grad():
+        next(net.features.parameters()).add_(1.0)  # training the copy leaves the base as it was
+    for k, v in base.state_dict().items():
+        torch.testing.assert_close(v, before[k])
+    torch.testing.assert_close(with_new_head(base, CLASSES, seed=3).head[-1].weight, net.head[-1].weight)
+
+
+def test_simulation_pretraining_is_cached_reused_and_remade_when_corrupt(tmp_path, monkeypatch, capsys):
+    from coursekit.galaxies import compact
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path))
+    kw = dict(n=24, epochs=1, seed=5)
+    first = compact.simulation_pretrained(4, 16, **kw)
+    path = compact.pretrain_path(4, 16, 24, 1, 5)
+    assert path.is_file() and path.parent == tmp_path / "galaxies" and "pretraining" in capsys.readouterr().out
+    again = compact.simulation_pretrained(4, 16, **kw)  # read from the cache: no training, same weights
+    assert "pretraining" not in capsys.readouterr().out
+    for k, v in first.state_dict().items():
+        torch.testing.assert_close(again.state_dict()[k], v)
+    assert first.classes == ("elliptical", "spiral", "merger", "irregular") and first.width == 4
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    remade = compact.simulation_pretrained(4, 16, **kw)
+    assert "pretraining again" in capsys.readouterr().out and isinstance(remade, CompactGalaxyNet)
+    load_model(path)  # the remade file verifies again
+
+
+def test_pretrained_members_start_from_the_simulation_network(tmp_path, monkeypatch):
+    from coursekit.galaxies import compact
+    from coursekit.galaxies.model import _build_for
+
+    monkeypatch.setenv("COURSEKIT_DATA_DIR", str(tmp_path))
+    cfg = TrainConfig(arch="compact", width=4, pretrain_n=24, pretrain_epochs=1, seed=2)
+    net = _build_for(cfg, CLASSES, size=16)
+    base = compact.simulation_pretrained(4, 16, n=24, epochs=1)
+    for k, v in net.features.state_dict().items():
+        torch.testing.assert_close(v, base.features.state_dict()[k])
+    assert net.classes == CLASSES
+    x, y = _blobs(16, size=16)
+    model, _ = train_classifier(x, y, CLASSES, TrainConfig(arch="compact", width=4, members=2, epochs=1,
+                                                          batch_size=8, val_fraction=0.0, pretrain_n=24,
+                                                          pretrain_epochs=1), progress=False)
+    assert isinstance(model, GalaxyEnsemble) and len(model.members) == 2

@@ -135,8 +135,9 @@ def folder_cnn_vs_forest() -> dict:
     """`galaxies train --data`'s compact ensemble vs features + forest on random halves of the real GZ1 sample."""
     import numpy as np
 
+    from coursekit.galaxies import config
     from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
-    from coursekit.galaxies.config import FOLDER_CROP, FOLDER_SIZE, FOLDER_TRAIN, FOREST_CROP, FOREST_SIZE
+    from coursekit.galaxies.config import FOLDER_CROP, FOLDER_SIZE, FOREST_CROP, FOREST_SIZE
     from coursekit.galaxies.data import load_gz1_cutouts, stratified_split
     from coursekit.galaxies.metrics import accuracy, paired_difference
     from coursekit.galaxies.model import predict, train_classifier
@@ -149,15 +150,18 @@ def folder_cnn_vs_forest() -> dict:
         tr, te = stratified_split(y, 0.5, seed=100 + k)
         forest = train_forest(feats[tr], y[tr], seed=k)
         p_forest = forest_proba(forest, feats[te], n_classes)
-        model, _ = train_classifier(x[tr], y[tr], cut.classes, replace(FOLDER_TRAIN, seed=1000 * k), progress=False)
-        p_cnn = predict(model, x[te], tta=True)
+        model, _ = train_classifier(x[tr], y[tr], cut.classes, replace(config.FOLDER_TRAIN, seed=1000 * k),
+                                    progress=False)
+        p_cnn = predict(model, x[te], tta=config.FOLDER_TTA, mirror=config.FOLDER_TTA_MIRROR)
         d = paired_difference(y[te], p_cnn, p_forest, n_boot=1000, seed=k)
         rows.append((accuracy(p_cnn, y[te]), accuracy(p_forest, y[te]), d.value, d.err))
     a = np.array(rows)
     mean, err = float(a[:, 2].mean()), float(a[:, 2].std(ddof=1) / np.sqrt(len(a)))
     return {
         "real_sample": cut.source, "tier": cut.tier, "splits": FOLDER_SPLITS, "n_train": int(len(tr)),
-        "n_test": int(len(te)), "members": FOLDER_TRAIN.members, "epochs": FOLDER_TRAIN.epochs,
+        "n_test": int(len(te)), "members": config.FOLDER_TRAIN.members, "epochs": config.FOLDER_TRAIN.epochs,
+        "pretrain_simulated": config.FOLDER_TRAIN.pretrain_n,
+        "tta": config.FOLDER_TTA, "tta_mirror": config.FOLDER_TTA_MIRROR,
         "cnn_accuracy_per_split": [round(v, 4) for v in a[:, 0]],
         "forest_accuracy_per_split": [round(v, 4) for v in a[:, 1]],
         "cnn_minus_forest_per_split": [round(v, 4) for v in a[:, 2]],

@@ -24,7 +24,15 @@ import sys
 from pathlib import Path
 
 from coursekit.cli_util import positive_float, positive_int
-from coursekit.galaxies.config import FOLDER_CROP, FOLDER_SIZE, FOLDER_TRAIN
+from coursekit.galaxies.config import (
+    FOLDER_CROP,
+    FOLDER_SIZE,
+    FOLDER_TRAIN,
+    FOLDER_TTA,
+    FOLDER_TTA_MIRROR,
+    PRETRAIN_EPOCHS,
+    PRETRAIN_N,
+)
 
 
 def _fraction(text: str) -> float:
@@ -64,20 +72,23 @@ def register(subparsers) -> None:
                    help="with --data: 'compact' (an ensemble of small CNNs trained from random weights; the default) or "
                         "'resnet18' (the default with --init)")
     t.add_argument("--init", default=None,
-                   help="with --data and --arch resnet18: start from 'simulation' (pretrain on --n simulated galaxies "
-                        "first), 'imagenet' (ImageNet weights), 'scratch' (random weights) or a model file saved by "
-                        "`galaxies train` (default with resnet18: simulation)")
+                   help="with --data: start from 'simulation' (pretrain on --n simulated galaxies first; the compact "
+                        "network's pretraining is cached and reused), 'scratch' (random weights), and with --arch "
+                        "resnet18 also 'imagenet' (ImageNet weights) or a model file saved by `galaxies train` "
+                        "(default: simulation)")
     t.add_argument("--members", type=positive_int, default=None,
                    help="with --data: networks in the ensemble (default 3 compact, 1 resnet18)")
     t.add_argument("--test-fraction", type=_fraction, default=0.3,
                    help="with --data: share of the labelled images held out to score CNN and forest (default 0.3)")
-    t.add_argument("--n", type=positive_int, default=3000, help="simulated galaxies (default 3000)")
+    t.add_argument("--n", type=positive_int, default=None,
+                   help=f"simulated galaxies (default 3000; {PRETRAIN_N} to pretrain the compact network)")
     t.add_argument("--size", type=_size, default=None,
                    help=f"cut-out side in pixels the network sees (default {FOLDER_SIZE} for compact, 64 otherwise)")
     t.add_argument("--crop", type=_crop, default=None,
                    help=f"central fraction of real images kept (default {FOLDER_CROP} for the compact network, 0.5 for "
                         f"resnet18 and for the forest's features)")
-    t.add_argument("--epochs", type=positive_int, default=4, help="epochs on the simulations (default 4)")
+    t.add_argument("--epochs", type=positive_int, default=None,
+                   help=f"epochs on the simulations (default 4; {PRETRAIN_EPOCHS} for the compact network)")
     t.add_argument("--finetune-epochs", type=positive_int, default=None,
                    help=f"epochs on --data (default {FOLDER_TRAIN.epochs} for compact; 20 for resnet18: with 10, 122 "
                         "Galaxy Zoo images were too few steps and the network fell back to the majority class)")
@@ -120,8 +131,8 @@ def _simulation_model(args, progress=None):
     from coursekit.galaxies.model import train_classifier
     from coursekit.galaxies.simulate import CLASSES, simulate_rgb
 
-    x, y = simulate_rgb(args.n, size=args.size or 64, seed=args.seed)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr or 2e-3, seed=args.seed)
+    x, y = simulate_rgb(args.n or 3000, size=args.size or 64, seed=args.seed)
+    cfg = TrainConfig(epochs=args.epochs or 4, batch_size=args.batch_size, lr=args.lr or 2e-3, seed=args.seed)
     model, history = train_classifier(x, y, CLASSES, cfg, progress=progress, desc="ResNet18 (simulations)")
     return model, history, cfg
 
@@ -136,14 +147,15 @@ def _train(args) -> int:
         from coursekit.galaxies.model import save_model
 
         save_model(model, out, size=args.size or 64, crop=1.0, config=cfg, extra={"data": "simulated galaxies"})
-        print(f"trained on {args.n} simulated galaxies: {history.summary()}")
+        print(f"trained on {args.n or 3000} simulated galaxies: {history.summary()}")
         print(f"saved {out}")
         return 0
-    arch = args.arch or ("resnet18" if args.init is not None else "compact")
-    init = args.init or ("simulation" if arch == "resnet18" else "scratch")
-    if arch == "compact" and init != "scratch":
-        raise UsageError(f"--init {init!r} fine-tunes a ResNet18: add --arch resnet18 (the compact network trains "
-                         "from random weights)")
+    arch = args.arch or ("resnet18" if args.init not in (None, "simulation", "scratch") else "compact")
+    default_init = "simulation" if arch == "resnet18" or FOLDER_TRAIN.pretrain_n > 0 else "scratch"
+    init = args.init or default_init
+    if arch == "compact" and init not in {"simulation", "scratch"}:
+        raise UsageError(f"--init {init!r} fine-tunes a ResNet18: add --arch resnet18 (the compact network starts "
+                         "from its pretraining on simulated galaxies or from random weights)")
     if init not in {"simulation", "imagenet", "scratch"} and not Path(init).is_file():
         raise UsageError(f"--init {init!r}: use simulation, imagenet, scratch or the path of a saved model file")
     return _train_on_data(args, out, arch, init)
@@ -186,22 +198,25 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     lr = args.lr or (FOLDER_TRAIN.lr if compact else 2e-3)
     batch = min(args.batch_size, 32)
     if compact:
-        ft = replace(FOLDER_TRAIN, epochs=epochs, lr=lr, batch_size=batch, members=members, seed=args.seed)
+        pre_n = (args.n or FOLDER_TRAIN.pretrain_n or PRETRAIN_N) if init == "simulation" else 0
+        pre_epochs = args.epochs or FOLDER_TRAIN.pretrain_epochs
+        ft = replace(FOLDER_TRAIN, epochs=epochs, lr=lr, batch_size=batch, members=members, seed=args.seed,
+                     pretrain_n=pre_n, pretrain_epochs=pre_epochs)
         model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="compact CNN")
         name = f"compact CNN x{members}" if members > 1 else "compact CNN"
-        start = "random weights"
-        tta = True
+        start = f"its pretraining on {pre_n} simulated galaxies" if pre_n else "random weights"
+        tta, mirror = FOLDER_TTA, FOLDER_TTA_MIRROR
     else:
         ft = TrainConfig(epochs=epochs, batch_size=batch, lr=lr, warmup_fraction=0.1, val_fraction=0.0,
                          seed=args.seed, members=members)
-        name, tta = "ResNet18", False
+        name, tta, mirror = "ResNet18", False, False
         if init == "scratch":
             model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="from scratch")
             start = "random weights"
         else:
             if init == "simulation":
                 source, _, _ = _simulation_model(args)
-                start = f"ResNet18 pretrained on {args.n} simulated galaxies"
+                start = f"ResNet18 pretrained on {args.n or 3000} simulated galaxies"
             elif init == "imagenet":
                 source, start = build_model(2, pretrained=True), "ImageNet ResNet18"
             else:
@@ -210,18 +225,18 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
             model, _ = fine_tune(source, x[train_idx], y[train_idx], classes, ft, desc="fine-tune")
     forest = train_forest(morphology_features(xf[train_idx]), y[train_idx], seed=args.seed)
     yt = y[test_idx]
-    p_cnn = predict(model, x[test_idx], tta=tta)
+    p_cnn = predict(model, x[test_idx], tta=tta, mirror=mirror)
     p_forest = forest_proba(forest, morphology_features(xf[test_idx]), len(classes))
     a_cnn, a_forest = accuracy_measurement(p_cnn, yt), accuracy_measurement(p_forest, yt)
     diff = paired_difference(yt, p_cnn, p_forest, seed=args.seed)
     save_model(model, out, size=size, crop=crop, config=ft, extra={
         "data": str(args.data), "init": start, "n_train": int(len(train_idx)), "n_test": int(len(test_idx)),
-        "tta": tta, "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict(),
+        "tta": tta, "tta_mirror": mirror, "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict(),
         "cnn_minus_forest": diff.to_dict()})
     print(f"trained {name} on {len(train_idx)} labelled images ({', '.join(classes)}, {size} px, central "
           f"{crop:g} of the frame), starting from {start}")
     print(f"held-out test, {len(test_idx)} images (majority class {majority_rate(yt):.3f}):")
-    label = f"{name}{' + 8 rotations/flips' if tta else ''}"
+    label = f"{name}{f' + {_views_text(tta, mirror)}' if tta else ''}"
     print(f"  {label:<36} accuracy {a_cnn}  (95% interval {a_cnn.value - 1.96 * a_cnn.err:.3f}-"
           f"{a_cnn.value + 1.96 * a_cnn.err:.3f})")
     print(f"  {'features + random forest':<36} accuracy {a_forest}  (95% interval "
@@ -229,6 +244,13 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     print(f"  CNN - forest (paired bootstrap) {diff}: {significance_text(diff)} at 95%")
     print(f"saved {out}")
     return 0
+
+
+def _views_text(tta: bool | int, mirror: bool) -> str:
+    """'8 rotations/flips', '8 rotations + mirrors' (16 views) or 'k rotations'."""
+    if tta is True:
+        return "8 rotations/flips"
+    return f"{tta} rotations + mirrors" if mirror else f"{tta} rotations"
 
 
 def _predict(args) -> int:
@@ -244,8 +266,10 @@ def _predict(args) -> int:
     classes = list(meta["classes"])
     # read (and refuse) everything before anything is written
     x = read_images(files, size=int(meta["size"]), crop=float(meta.get("crop", 1.0)))
-    tta = bool(meta.get("tta", False)) if args.tta is None else (args.tta if args.tta > 1 else False)
-    probs = predict(model, x, tta=tta)
+    saved = meta.get("tta", False)
+    saved = saved if isinstance(saved, bool) or (isinstance(saved, int) and saved > 1) else bool(saved)
+    tta = saved if args.tta is None else (args.tta if args.tta > 1 else False)
+    probs = predict(model, x, tta=tta, mirror=bool(meta.get("tta_mirror", False)) and tta is not False)
     out = open(out_path, "w", newline="") if out_path else sys.stdout
     try:
         writer = csv.writer(out)

@@ -16,9 +16,12 @@ that takes logits (``predict``, test-time augmentation) works unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from torch import nn
+
+from coursekit.galaxies.config import PRETRAIN_EPOCHS, PRETRAIN_N, PRETRAIN_SEED
 
 #: Per-channel centring of colour images in [0, 1] (the typical sky-dominated cut-out is dark).
 INPUT_MEAN, INPUT_STD = 0.2, 0.2
@@ -73,3 +76,79 @@ class GalaxyEnsemble(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = torch.stack([torch.softmax(m(x).float(), dim=1) for m in self.members]).mean(0)
         return torch.log(p.clamp_min(1e-12))
+
+
+# --------------------------------------------------------------------------- pretraining on simulated galaxies
+
+
+
+def pretrain_path(width: int, size: int, n: int, epochs: int, seed: int) -> Path:
+    """Where :func:`simulation_pretrained` keeps its weights: ``cache_dir()/galaxies/`` (one file per setting)."""
+    from coursekit.config import cache_dir
+
+    return cache_dir() / "galaxies" / f"compact-sim-pretrained-w{width}-{size}px-n{n}-e{epochs}-seed{seed}.pt"
+
+
+def pretrain_on_simulations(width: int = 16, size: int = 32, *, n: int = PRETRAIN_N, epochs: int = PRETRAIN_EPOCHS,
+                            seed: int = PRETRAIN_SEED, progress: bool | None = None) -> CompactGalaxyNet:
+    """A :class:`CompactGalaxyNet` trained on ``n`` simulated galaxies of ``size`` pixels
+    (:func:`~coursekit.galaxies.simulate.simulate_rgb`, seed ``seed``; four classes) with the augmentation of
+    ``galaxies train --data`` (:data:`~coursekit.galaxies.config.FOLDER_TRAIN`) for ``epochs`` epochs.
+
+    Its filters (edges, colours, discs, bulges, arms) are the starting point of the networks fine-tuned on a
+    user's few hundred real cut-outs (Yosinski et al. 2014 on transfer; Dieleman et al. 2015 for galaxies).
+    Deterministic for a given seed and number of threads.
+    """
+    from dataclasses import replace
+
+    from coursekit.galaxies.config import FOLDER_TRAIN
+    from coursekit.galaxies.model import train_classifier
+    from coursekit.galaxies.simulate import CLASSES, simulate_rgb
+
+    x, y = simulate_rgb(n, size=size, seed=seed)
+    cfg = replace(FOLDER_TRAIN, width=width, members=1, epochs=epochs, seed=seed, pretrain_n=0)
+    model, _ = train_classifier(x, y, CLASSES, cfg, progress=progress, desc="compact CNN (simulations)")
+    return model.eval()
+
+
+def simulation_pretrained(width: int = 16, size: int = 32, *, n: int = PRETRAIN_N, epochs: int = PRETRAIN_EPOCHS,
+                          seed: int = PRETRAIN_SEED, cache: bool = True, progress: bool | None = None,
+                          verbose: bool = True) -> CompactGalaxyNet:
+    """:func:`pretrain_on_simulations`, made once and kept in :func:`pretrain_path` (a checked coursekit model file;
+    one that no longer verifies is made again). ``cache=False`` always trains and writes nothing."""
+    from coursekit.checkpoint import ModelFileError
+    from coursekit.galaxies.model import load_model, save_model
+
+    path = pretrain_path(width, size, n, epochs, seed)
+    if cache and path.exists():
+        try:
+            model, meta = load_model(path)
+            if isinstance(model, CompactGalaxyNet) and model.width == width and int(meta["size"]) == size:
+                return model
+        except ModelFileError as exc:
+            if verbose:
+                print(f"pretrained weights {path} unusable ({exc}); pretraining again")
+    if verbose:
+        print(f"pretraining the compact CNN on {n} simulated galaxies ({epochs} epochs; once, then cached in "
+              f"{path.parent})", flush=True)
+    model = pretrain_on_simulations(width, size, n=n, epochs=epochs, seed=seed, progress=progress)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_model(model, path, size=size, crop=1.0,
+                   extra={"data": f"{n} simulated galaxies, seed {seed}", "epochs": epochs})
+    return model
+
+
+def with_new_head(base: CompactGalaxyNet, classes: Sequence[str], *, seed: int = 0,
+                  dropout: float = 0.3) -> CompactGalaxyNet:
+    """A copy of ``base`` (every weight trainable) with a fresh head for ``classes``, initialised after
+    ``torch.manual_seed(seed)``: the start of fine-tuning."""
+    import copy
+
+    net = copy.deepcopy(base)
+    for p in net.parameters():
+        p.requires_grad_(True)
+    torch.manual_seed(seed)
+    net.classes = tuple(classes)
+    net.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(8 * net.width, len(net.classes)))
+    return net.train()

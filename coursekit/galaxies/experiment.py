@@ -158,6 +158,9 @@ def _baseline(images_train, y_train, images_test, y_test, n_classes, cfg: Config
     t0 = time.perf_counter()
     forest = train_forest(morphology_features(images_train), y_train, n_estimators=cfg.forest_trees, seed=cfg.seed)
     probs = forest_proba(forest, morphology_features(images_test), n_classes)
+    from coursekit.galaxies.model import release_memory
+
+    release_memory()  # the feature code's work arrays
     return BaselineResult(forest, probs, accuracy_measurement(probs, y_test), time.perf_counter() - t0)
 
 
@@ -175,6 +178,9 @@ def simulate(cfg: Config | None = None) -> SimulatedData:
     cfg = cfg or get_config()
     x_train, y_train = simulate_galaxies(cfg.n_train, size=cfg.size, seed=TRAIN_SEED)
     x_test, y_test = simulate_galaxies(cfg.n_test, size=cfg.size, seed=TEST_SEED)
+    from coursekit.galaxies.model import release_memory
+
+    release_memory()  # the simulator's work arrays
     return SimulatedData(x_train, flux_to_rgb(x_train), y_train, x_test, flux_to_rgb(x_test), y_test)
 
 
@@ -285,7 +291,8 @@ def transfer(real: RealData, source, cfg: Config | None = None, baseline: Baseli
 
 def rotation_experiment(cfg: Config | None = None, *, rotate: bool = True, progress: bool | None = None
                         ) -> RotationResult:
-    """What random rotations in training buy. A small ResNet18 is trained on ``cfg.experiment_n`` simulated
+    """What random rotations in training buy. A small network (``cfg.experiment_train``: the compact CNN in reduced
+    mode, a ResNet18 in full mode) is trained on ``cfg.experiment_n`` simulated
     galaxies that all point the same way (``position_angle=0``: an artificially aligned training set), with
     (``rotate=True``) or without random rotations in its augmentation, then tested on aligned galaxies and on the
     same galaxies turned by 90 degrees (exactly, ``rot90``; the same galaxies for every run of this experiment)."""
@@ -299,7 +306,7 @@ def rotation_experiment(cfg: Config | None = None, *, rotate: bool = True, progr
     x, y = simulate_rgb(n, size=size, seed=TRAIN_SEED + 1, position_angle=0.0)
     x_al, y_al = simulate_rgb(2 * n, size=size, seed=TEST_SEED + 1, position_angle=0.0)
     model, _ = train_classifier(x, y, CLASSES, replace(cfg.experiment_train, rotate=rotate), progress=progress,
-                                desc=f"ResNet18 {'with' if rotate else 'without'} rotations")
+                                desc=f"{cfg.experiment_train.arch} {'with' if rotate else 'without'} rotations")
     p_al = predict(model, x_al)
     p_rot = predict(model, np.ascontiguousarray(np.rot90(x_al, 1, axes=(-2, -1))))
     return RotationResult(rotate, p_al, p_rot, y_al, accuracy_measurement(p_al, y_al),
