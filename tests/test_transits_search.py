@@ -370,3 +370,15 @@ def test_signals_of_one_star_are_vetted_as_one_system(monkeypatch):
     assert [c.planet_score for c in out] == [0.9, 0.6]
     # no model: nothing scored, nothing flagged
     assert score_candidates(cands, None, baseline=90.0)[0].planet_score is None
+
+
+def test_masked_fraction_keeps_close_in_planets_and_drops_long_boxes_at_short_periods():
+    """The trend is fitted around a signal's transits only when its +-1-duration windows cover at most a quarter of
+    the orbit: a 2-h transit at 0.8 d (0.21) is masked, a 12-h box at 2.7 d (0.37) of red noise is not."""
+    from coursekit.transits.search import MAX_MASKED_FRACTION, TransitSignal, masked_fraction
+
+    hot = TransitSignal(0.8, 0.0, 2 / 24, 1e-3, 50.0, 100)
+    noise = TransitSignal(2.7139, 0.0, 0.5, 6e-5, 7.9, 31)
+    assert masked_fraction(hot) == pytest.approx(2 * (2 / 24) / 0.8) and masked_fraction(hot) <= MAX_MASKED_FRACTION
+    assert masked_fraction(noise) == pytest.approx(1 / 2.7139) and masked_fraction(noise) > MAX_MASKED_FRACTION
+    assert masked_fraction(TransitSignal(0.9, 0.0, 0.5, 1e-4, 8.0, 90)) == 1.0

@@ -269,6 +269,19 @@ def _refine_signal(
     return fine, np.abs(phase_fold(time, fine.period, fine.t0)) < fine.duration
 
 
+#: Largest fraction of the orbit a signal's +-1-duration windows may cover for it to be masked from the trend
+#: fit (and removed from the data other signals are vetted on). A close-in planet covers < 0.2 (P = 0.8 d, 2 h
+#: around a Sun-like star: 0.21); 12-h boxes of red noise or variability at a 1-3 d period cover 0.3-1: masking
+#: them left the spline unconstrained over most of the light curve, doubled the scatter of the flattened flux and
+#: made a real planet found before them fail the single-event test.
+MAX_MASKED_FRACTION = 0.25
+
+
+def masked_fraction(signal: TransitSignal) -> float:
+    """Fraction of the orbit within one duration of mid-transit: ``min(1, 2 duration / period)``."""
+    return float(min(1.0, 2.0 * signal.duration / signal.period))
+
+
 def search_transits(
     time: np.ndarray,
     flux: np.ndarray,
@@ -300,7 +313,8 @@ def search_transits(
     Returns
     -------
     signals: list of :class:`TransitSignal`, strongest first. flat: (n,) the flattened flux, its trend fitted
-    with the transits of every signal found masked.
+    with the transits of every signal found masked, except those whose +-1-duration windows cover more than
+    :data:`MAX_MASKED_FRACTION` of the orbit (:func:`masked_fraction`; see there).
     """
     time = np.asarray(time, float)
     flux = np.asarray(flux, float)
@@ -317,7 +331,8 @@ def search_transits(
         since = time - starts[np.searchsorted(starts, time, side="right") - 1]
         searchable &= since >= trim_after_gap_days
     period_min = float(bls_kwargs.get("period_min", 0.8))
-    known = np.zeros(len(time), bool)  # in-transit cadences of the signals found so far
+    known = np.zeros(len(time), bool)  # in-transit cadences of the signals found so far: not searched again
+    trend_mask = np.zeros(len(time), bool)  # those of them the trend is not fitted to
     signals: list[TransitSignal] = []
     for _ in range(n_signals):
         active = searchable & ~known
@@ -334,7 +349,9 @@ def search_transits(
             inside = np.abs(phase_fold(time, sig.period, sig.t0)) < sig.duration
         signals.append(sig)
         known |= inside
-        flat, _ = flatten(time, clipped, window_days=window_days, mask=~known)
+        if masked_fraction(sig) <= MAX_MASKED_FRACTION:
+            trend_mask |= inside
+        flat, _ = flatten(time, clipped, window_days=window_days, mask=~trend_mask)
     return signals, flat
 
 
@@ -742,10 +759,12 @@ def find_candidates(
         # as in Kepler's Data Validation, the other signals' transits are removed before vetting this one, but only
         # those of significant signals (SNR >= 7.1) that do not keep step with this one: a signal at P, P/2, 2P...
         # in step is the same system (a secondary eclipse, an alias, a residual at a harmonic), and masking it would
-        # hide the evidence the views need (a residual at P/5 once masked a binary's secondary eclipses)
+        # hide the evidence the views need (a residual at P/5 once masked a binary's secondary eclipses); nor those
+        # whose windows cover much of their orbit (removing them would remove most of the light curve)
         others = np.zeros(len(time), bool)
         for j, m in enumerate(in_transit):
-            if j != k and signals[j].snr >= MIN_SNR and not commensurate(signals[j], sig, baseline):
+            if (j != k and signals[j].snr >= MIN_SNR and masked_fraction(signals[j]) <= MAX_MASKED_FRACTION
+                    and not commensurate(signals[j], sig, baseline)):
                 others |= m & ~in_transit[k]
         # the views and vetting use the fitted first-to-fourth-contact duration, as the training TCEs do; the
         # detection (SNR, events) stays the box's
