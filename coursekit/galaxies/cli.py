@@ -14,7 +14,8 @@ morphology-features + random-forest baseline trained on the same images, on the 
 95 % intervals and the paired difference. By default the CNN is an ensemble of three compact networks
 (:mod:`coursekit.galaxies.compact`, :data:`~coursekit.galaxies.config.FOLDER_TRAIN`) trained from random weights,
 which needs no download and suits a few hundred images; ``--arch resnet18 --init simulation|imagenet|scratch|FILE``
-fine-tunes or trains a ResNet18 instead. ``predict`` applies the test-time averaging ``train`` scored the model with.
+fine-tunes or trains a ResNet18 instead, and ``--init simulation`` starts the compact networks from one pretrained
+on ``--n`` simulated galaxies (made once, cached). ``predict`` applies the test-time averaging ``train`` scored the model with.
 """
 
 from __future__ import annotations
@@ -69,13 +70,13 @@ def register(subparsers) -> None:
     t.add_argument("--task", choices=["four", "ten"], default="four", help="Galaxy10 classes (default: four)")
     t.add_argument("--label-column", default="class_name", help="labels.csv column with the class names")
     t.add_argument("--arch", choices=["compact", "resnet18"], default=None,
-                   help="with --data: 'compact' (an ensemble of small CNNs trained from random weights; the default) or "
-                        "'resnet18' (the default with --init)")
+                   help="with --data: 'compact' (an ensemble of small CNNs, from random weights or pretrained on "
+                        "simulations; the default) or 'resnet18' (the default with --init imagenet or a model file)")
     t.add_argument("--init", default=None,
                    help="with --data: start from 'simulation' (pretrain on --n simulated galaxies first; the compact "
                         "network's pretraining is cached and reused), 'scratch' (random weights), and with --arch "
                         "resnet18 also 'imagenet' (ImageNet weights) or a model file saved by `galaxies train` "
-                        "(default: simulation)")
+                        "(default: scratch for the compact network, simulation for resnet18)")
     t.add_argument("--members", type=positive_int, default=None,
                    help="with --data: networks in the ensemble (default 3 compact, 1 resnet18)")
     t.add_argument("--test-fraction", type=_fraction, default=0.3,
