@@ -264,29 +264,3 @@ def test_model_file_roundtrip_and_refusals(tmp_path):
     other = save_other(tmp_path / "gw.pt", topic="gw", state_dict={"w": torch.zeros(2)})
     with pytest.raises(ModelFileError, match="topic 'gw'"):
         load_model(other)
-
-
-def test_release_memory_hands_freed_heap_pages_back():
-    import platform
-
-    from coursekit.galaxies.model import release_memory
-
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        release_memory()  # a no-op elsewhere, never an error
-        return
-
-    def rss_mb():
-        with open("/proc/self/status") as fh:
-            return next(int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmRSS"))
-
-    # 64 kB blocks (from the heap) interleaved with small blocks that stay alive, so freeing the big ones leaves
-    # holes glibc does not give back by itself
-    big, small = [], []
-    for _ in range(3000):
-        big.append(torch.ones(16 * 1024))
-        small.append(torch.ones(4))
-    del big
-    held = rss_mb()
-    release_memory()
-    assert rss_mb() < held - 100, (held, rss_mb())
-    del small

@@ -131,3 +131,4 @@ def test_short_training_runs_keep_a_sane_learning_rate(run_steps, epochs, batche
         mp.setattr(torch.optim.AdamW, "step", spy)
         trained = ex.train(cfg, sim, progress=False)
     assert len(seen) == epochs * batches and all(0 < lr <= cfg.lr * (1 + 1e-9) for lr in seen)
+    assert len(trained.history.train_loss) == epochs and np.all(np.isfinite(trained.history.train_loss))

@@ -158,7 +158,7 @@ def _baseline(images_train, y_train, images_test, y_test, n_classes, cfg: Config
     t0 = time.perf_counter()
     forest = train_forest(morphology_features(images_train), y_train, n_estimators=cfg.forest_trees, seed=cfg.seed)
     probs = forest_proba(forest, morphology_features(images_test), n_classes)
-    from coursekit.galaxies.model import release_memory
+    from coursekit.training import release_memory
 
     release_memory()  # the feature code's work arrays
     return BaselineResult(forest, probs, accuracy_measurement(probs, y_test), time.perf_counter() - t0)
@@ -178,7 +178,7 @@ def simulate(cfg: Config | None = None) -> SimulatedData:
     cfg = cfg or get_config()
     x_train, y_train = simulate_galaxies(cfg.n_train, size=cfg.size, seed=TRAIN_SEED)
     x_test, y_test = simulate_galaxies(cfg.n_test, size=cfg.size, seed=TEST_SEED)
-    from coursekit.galaxies.model import release_memory
+    from coursekit.training import release_memory
 
     release_memory()  # the simulator's work arrays
     return SimulatedData(x_train, flux_to_rgb(x_train), y_train, x_test, flux_to_rgb(x_test), y_test)

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit.galaxies.config import TrainConfig
+from coursekit.training import release_memory
 
 #: ImageNet channel statistics (what the pretrained ResNet18 expects after scaling to [0, 1]).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -344,36 +345,6 @@ def predict_mc_dropout(model: GalaxyClassifier, images: np.ndarray | torch.Tenso
         head.eval()
         torch.random.set_rng_state(gen_state)
     return torch.cat(out).numpy()
-
-
-# --------------------------------------------------------------------------- memory
-
-def _libc():
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        lib = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return lib if lib is not None and hasattr(lib, "malloc_trim") else None
-
-
-def release_memory() -> None:
-    """Collect garbage and hand the heap's free pages back to the system (``malloc_trim``, glibc only).
-
-    glibc keeps the pages of freed blocks (a training loop's activations and gradients, a simulator's work arrays),
-    so a notebook that trains several networks would hold each step's high-water mark for the rest of the session:
-    in notebook 02, ~450 MB after the ResNet18 on simulations, of which this returns ~300 MB (peak 1,567 -> 1,475 MB).
-    A fixed mmap threshold (``mallopt``) would return more (peak 1,392 MB) but costs +25 % CPU in page faults while
-    training."""
-    import gc
-
-    gc.collect()
-    lib = _libc()
-    if lib is not None:
-        lib.malloc_trim(0)
 
 
 # --------------------------------------------------------------------------- training
