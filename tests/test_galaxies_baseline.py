@@ -101,3 +101,23 @@ def test_features_do_not_depend_on_the_chunk_size():
     np.testing.assert_allclose(morphology_features(x, chunk=7), whole, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="chunk"):
         morphology_features(x, chunk=0)
+
+
+def test_forest_as_arrays_predicts_as_scikit_learn(rng):
+    """The forest a model file holds (TreeForest) gives scikit-learn's probabilities, unseen classes as zero columns."""
+    from coursekit.galaxies.baseline import TreeForest, forest_proba, train_forest
+
+    x = rng.normal(size=(300, 6)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 3] > 0).astype(int) * 2  # labels 0 and 2 of 4 classes: 1 and 3 never seen
+    forest = train_forest(x, y, n_estimators=25, seed=1)
+    tf = TreeForest.from_sklearn(forest, n_classes=4)
+    test = rng.normal(size=(200, 6))
+    np.testing.assert_allclose(tf.predict_proba(test), forest_proba(forest, test, 4), atol=1e-12)
+    assert np.all(tf.predict_proba(test)[:, [1, 3]] == 0)
+    again = TreeForest(**tf.arrays())
+    np.testing.assert_array_equal(again.predict_proba(test), tf.predict_proba(test))
+    bad = tf.arrays() | {"left": np.where(tf.left >= 0, len(tf.left) + 5, -1)}
+    with pytest.raises(ValueError, match="outside"):
+        TreeForest(**bad)
+    with pytest.raises(ValueError, match=r"\(n, d\)"):
+        tf.predict_proba(test[:, :2])

@@ -32,3 +32,6 @@ def test_folder_benchmark_scores_every_split_and_refuses_to_pass_on_the_stand_in
     diffs = [c - f for c, f in zip(r["cnn_accuracy_per_split"], r["forest_accuracy_per_split"])]
     assert r["cnn_minus_forest_per_split"] == pytest.approx(diffs, abs=2e-4)
     assert r["n_train"] + r["n_test"] == 48 and r["cnn_minus_forest_mean"]["err"] >= 0
+    assert len(r["combined_accuracy_per_split"]) == 2 and r["combined_minus_forest_mean"]["err"] >= 0
+    both = [c - f for c, f in zip(r["combined_accuracy_per_split"], r["forest_accuracy_per_split"])]
+    assert r["combined_minus_forest_mean"]["value"] == pytest.approx(sum(both) / 2, abs=2e-4)

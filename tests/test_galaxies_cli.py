@@ -87,6 +87,23 @@ def test_train_compact_ensemble_on_a_folder_then_predict(tmp_path, capsys):
     assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--out", str(csv_path)]) == 0
     rows = list(csv.DictReader(open(csv_path)))
     assert len(rows) == 16 and {r["predicted_class"] for r in rows} <= {"elliptical", "spiral", "merger"}
+    # the file holds the features + forest too: predict combines them; --network-only uses the network alone
+    assert "+ forest (probabilities x0.5 / x0.5)" in text and "CNN + forest - forest" in text
+    assert meta["forest"]["weight"] == 0.5 and "combined_minus_forest" in meta
+    net_path = tmp_path / "net.csv"
+    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--out", str(net_path),
+                 "--network-only"]) == 0
+    cols = [f"p_{c}" for c in meta["classes"]]
+    p_both = np.array([[float(r[c]) for c in cols] for r in rows])
+    p_net = np.array([[float(r[c]) for c in cols] for r in csv.DictReader(open(net_path))])
+    from coursekit.galaxies.baseline import morphology_features
+    from coursekit.galaxies.data import list_images, read_images
+
+    files = list_images(folder / "images")
+    xf = read_images(files, size=meta["forest"]["size"], crop=meta["forest"]["crop"])
+    p_forest = meta["forest_model"].predict_proba(morphology_features(xf))
+    np.testing.assert_allclose(p_both, 0.5 * p_net + 0.5 * p_forest, atol=2e-4)  # the CSV keeps 4 decimals
+    assert np.abs(p_both - p_net).max() > 1e-3
     # --init scratch: the same ensemble from random weights
     assert main(["galaxies", "train", "--out", str(tmp_path / "s.pt"), "--data", str(folder), "--members", "2",
                  "--finetune-epochs", "1", "--batch-size", "8", "--init", "scratch"]) == 0

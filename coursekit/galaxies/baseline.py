@@ -176,6 +176,70 @@ def forest_proba(forest, features: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+class TreeForest:
+    """A fitted random forest as plain arrays: what a model file can hold (tensors, no pickle) and predict from.
+
+    ``left``/``right``: (n_nodes,) child of each node (-1 at a leaf), every tree's nodes stacked with ``roots``
+    (n_trees,) giving where each tree starts; ``feature``/``threshold``: the split (go left when
+    ``x[feature] <= threshold``, the features cast to float32 first, as scikit-learn does); ``value``:
+    (n_nodes, n_classes) class fractions at each node, columns in the order of the full class list.
+    :meth:`predict_proba` equals scikit-learn's ``predict_proba`` (mean over trees of the leaf fractions).
+    """
+
+    KEYS = ("roots", "left", "right", "feature", "threshold", "value")
+
+    def __init__(self, roots, left, right, feature, threshold, value):
+        self.roots, self.left, self.right = (np.asarray(a, dtype=np.int64) for a in (roots, left, right))
+        self.feature = np.asarray(feature, dtype=np.int64)
+        self.threshold, self.value = np.asarray(threshold, dtype=np.float64), np.asarray(value, dtype=np.float64)
+        n = len(self.left)
+        if not (len(self.right) == len(self.feature) == len(self.threshold) == len(self.value) == n and n
+                and self.roots.ndim == 1 and len(self.roots) and self.value.ndim == 2):
+            raise ValueError("a forest's node arrays must have one entry per node and at least one tree")
+        inner = self.left >= 0
+        if (self.roots.min() < 0 or self.roots.max() >= n or self.left[inner].max(initial=0) >= n
+                or self.right[inner].max(initial=0) >= n or (self.right[inner] < 0).any()):
+            raise ValueError("a forest's node arrays point outside the forest")
+
+    @classmethod
+    def from_sklearn(cls, forest, n_classes: int) -> TreeForest:
+        """Export a fitted ``RandomForestClassifier`` (labels 0..n_classes-1, some possibly unseen)."""
+        cols = np.asarray(forest.classes_, dtype=int)
+        roots, left, right, feature, threshold, value, offset = [], [], [], [], [], [], 0
+        for est in forest.estimators_:
+            t = est.tree_
+            leaf = t.children_left < 0
+            roots.append(offset)
+            left.append(np.where(leaf, -1, t.children_left + offset))
+            right.append(np.where(leaf, -1, t.children_right + offset))
+            feature.append(np.where(leaf, 0, t.feature))
+            threshold.append(t.threshold)
+            v = np.asarray(t.value[:, 0, :], dtype=np.float64)
+            full = np.zeros((len(v), n_classes))
+            full[:, cols] = v / v.sum(axis=1, keepdims=True)
+            value.append(full)
+            offset += t.node_count
+        return cls(roots, *(np.concatenate(a) for a in (left, right, feature, threshold, value)))
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, n_classes) for morphology features (n, d)."""
+        x = np.asarray(features, dtype=np.float32)
+        if x.ndim != 2 or (len(x) and x.shape[1] <= self.feature.max()):
+            raise ValueError(f"features must be (n, d) with d > {self.feature.max()}, got {x.shape}")
+        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        while True:
+            inner = self.left[node] >= 0
+            if not inner.any():
+                break
+            go_left = x[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+        return self.value[node].mean(axis=1)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self, k) for k in self.KEYS}
+
+
 def fit_baseline(images: np.ndarray, labels: np.ndarray, *, n_estimators: int = 300, seed: int = 0):
     """Features of (n, 3, H, W) images + a forest trained on them: the whole baseline in one call."""
     return train_forest(morphology_features(images), labels, n_estimators=n_estimators, seed=seed)

@@ -515,18 +515,42 @@ def fine_tune(
 
 # --------------------------------------------------------------------------- model files
 
+#: Prefix of the forest's node arrays in a model file that carries the features + forest beside the network.
+FOREST_PREFIX = "baseline_forest."
+
+
 def save_model(model: GalaxyClassifier, path: str | os.PathLike, *, size: int, crop: float = 0.5,
-               config: TrainConfig | None = None, extra: dict | None = None) -> Path:
-    """Save weights, class names and preprocessing (input size, crop, stem) through :mod:`coursekit.checkpoint`."""
+               config: TrainConfig | None = None, extra: dict | None = None, forest=None,
+               forest_input: dict | None = None) -> Path:
+    """Save weights, class names and preprocessing (input size, crop, stem) through :mod:`coursekit.checkpoint`.
+
+    ``forest`` (a :class:`~coursekit.galaxies.baseline.TreeForest`) is stored beside the network, as tensors
+    covered by the file's digest, with ``forest_input`` (``{"size", "crop", "weight"}``: the images its features
+    are measured on and the network's share of the combined probabilities); :func:`load_model` returns it.
+    """
     from dataclasses import asdict
 
     from coursekit.checkpoint import save_model as save
 
     cfg = {"classes": list(model.classes), "size": int(size), "crop": float(crop), **_architecture(model),
            "train": asdict(config) if config is not None else {}}
+    state = dict(model.state_dict())
+    if forest is not None:
+        if not forest_input or set(forest_input) != {"size", "crop", "weight"}:
+            raise ValueError("a forest needs forest_input={'size', 'crop', 'weight'}")
+        cfg["forest"] = {"size": int(forest_input["size"]), "crop": float(forest_input["crop"]),
+                         "weight": float(forest_input["weight"])}
+        state.update({FOREST_PREFIX + k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in forest.arrays().items()})
     info = {"preprocessing": "colour images in [0, 1]: simulations via flux_to_rgb (Lupton asinh, R,G,B = z,r,g); "
                              "JPEG/PNG via uint8_to_rgb (centre crop, resize)", **(extra or {})}
-    return save(path, topic=TOPIC, state_dict=model.state_dict(), config=cfg, extra=info)
+    return save(path, topic=TOPIC, state_dict=state, config=cfg, extra=info)
+
+
+def combined_proba(p_network: np.ndarray, p_forest: np.ndarray, weight: float) -> np.ndarray:
+    """``weight`` x the network's class probabilities + (1 - weight) x the forest's: (n, n_classes)."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"the network's weight must lie in [0, 1], got {weight}")
+    return weight * np.asarray(p_network) + (1.0 - weight) * np.asarray(p_forest)
 
 
 def _architecture(model: nn.Module) -> dict:
@@ -564,15 +588,26 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict]:
 
     ck = load(path, topic=TOPIC)
     cfg = ck.config or {}
+    state = {k: v for k, v in ck.state_dict.items() if not k.startswith(FOREST_PREFIX)}
+    forest = {k[len(FOREST_PREFIX):]: v.numpy() for k, v in ck.state_dict.items() if k.startswith(FOREST_PREFIX)}
     try:
         model = _rebuild(cfg)
-        model.load_state_dict(ck.state_dict)
+        model.load_state_dict(state)
+        if forest or "forest" in cfg:
+            from coursekit.galaxies.baseline import TreeForest
+
+            forest = TreeForest(**forest)
+            if forest.value.shape[1] != len(cfg["classes"]) or not 0 <= float(cfg["forest"]["weight"]) <= 1:
+                raise ValueError("its forest does not fit the classes or weight")
     except (KeyError, RuntimeError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: its weights do not fit a galaxies {cfg.get('arch', 'resnet18')} network "
                              f"({str(exc).splitlines()[0][:120]}); retrain it with `python -m coursekit galaxies train`"
                              ) from None
     model.eval()
-    return model, {**cfg, **(ck.extra or {})}
+    meta = {**cfg, **(ck.extra or {})}
+    if forest:
+        meta["forest_model"] = forest
+    return model, meta
 
 
 # --------------------------------------------------------------------------- attribution
