@@ -80,8 +80,6 @@ class GalaxyEnsemble(nn.Module):
 
 # --------------------------------------------------------------------------- pretraining on simulated galaxies
 
-
-
 def pretrain_path(width: int, size: int, n: int, epochs: int, seed: int) -> Path:
     """Where :func:`simulation_pretrained` keeps its weights: ``cache_dir()/galaxies/`` (one file per setting)."""
     from coursekit.config import cache_dir

@@ -154,12 +154,11 @@ def load_real_data(cfg: Config | None = None, mode: str | None = None) -> RealDa
 def _baseline(images_train, y_train, images_test, y_test, n_classes, cfg: Config) -> BaselineResult:
     from coursekit.galaxies.baseline import forest_proba, morphology_features, train_forest
     from coursekit.galaxies.metrics import accuracy_measurement
+    from coursekit.training import release_memory
 
     t0 = time.perf_counter()
     forest = train_forest(morphology_features(images_train), y_train, n_estimators=cfg.forest_trees, seed=cfg.seed)
     probs = forest_proba(forest, morphology_features(images_test), n_classes)
-    from coursekit.training import release_memory
-
     release_memory()  # the feature code's work arrays
     return BaselineResult(forest, probs, accuracy_measurement(probs, y_test), time.perf_counter() - t0)
 
@@ -174,12 +173,11 @@ def real_baseline(real: RealData, cfg: Config | None = None) -> BaselineResult:
 def simulate(cfg: Config | None = None) -> SimulatedData:
     """Step 3: ``cfg.n_train`` training and ``cfg.n_test`` test galaxies (seeds :data:`TRAIN_SEED`, :data:`TEST_SEED`)."""
     from coursekit.galaxies.simulate import flux_to_rgb, simulate_galaxies
+    from coursekit.training import release_memory
 
     cfg = cfg or get_config()
     x_train, y_train = simulate_galaxies(cfg.n_train, size=cfg.size, seed=TRAIN_SEED)
     x_test, y_test = simulate_galaxies(cfg.n_test, size=cfg.size, seed=TEST_SEED)
-    from coursekit.training import release_memory
-
     release_memory()  # the simulator's work arrays
     return SimulatedData(x_train, flux_to_rgb(x_train), y_train, x_test, flux_to_rgb(x_test), y_test)
 

@@ -589,14 +589,15 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict]:
     ck = load(path, topic=TOPIC)
     cfg = ck.config or {}
     state = {k: v for k, v in ck.state_dict.items() if not k.startswith(FOREST_PREFIX)}
-    forest = {k[len(FOREST_PREFIX):]: v.numpy() for k, v in ck.state_dict.items() if k.startswith(FOREST_PREFIX)}
+    arrays = {k[len(FOREST_PREFIX):]: v.numpy() for k, v in ck.state_dict.items() if k.startswith(FOREST_PREFIX)}
+    forest = None
     try:
         model = _rebuild(cfg)
         model.load_state_dict(state)
-        if forest or "forest" in cfg:
+        if arrays or "forest" in cfg:
             from coursekit.galaxies.baseline import TreeForest
 
-            forest = TreeForest(**forest)
+            forest = TreeForest(**arrays)
             if forest.value.shape[1] != len(cfg["classes"]) or not 0 <= float(cfg["forest"]["weight"]) <= 1:
                 raise ValueError("its forest does not fit the classes or weight")
     except (KeyError, RuntimeError, ValueError, TypeError) as exc:
@@ -605,7 +606,7 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict]:
                              ) from None
     model.eval()
     meta = {**cfg, **(ck.extra or {})}
-    if forest:
+    if forest is not None:
         meta["forest_model"] = forest
     return model, meta
 
