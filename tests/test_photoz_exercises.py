@@ -87,12 +87,19 @@ def test_build_it_references_pass_and_typical_mistakes_fail():
 @pytest.mark.parametrize(("exercise", "good", "wrong_sign", "weak"), [
     ("photoz.components", (0.003, 0.0005), (-0.003, 0.0005), (0.0005, 0.0005)),
     ("photoz.domain_shift", (0.01, 0.002), (-0.01, 0.002), (0.001, 0.002)),
-    ("photoz.errors_input", (-0.02, 0.004), (0.02, 0.004), (-0.002, 0.004)),
 ])
 def test_effect_checks_need_the_right_direction_and_significance(exercise, good, wrong_sign, weak):
     assert evaluate(exercise, Measurement(*good)).passed
     assert "sign" in evaluate(exercise, Measurement(*wrong_sign)).message
     assert "not significant" in evaluate(exercise, Measurement(*weak)).message
+
+
+def test_errors_input_check_asks_for_a_mean_consistent_with_zero():
+    assert evaluate("photoz.errors_input", Measurement(-0.016, 0.0098)).passed  # four seeds on the BOSS sample
+    assert evaluate("photoz.errors_input", Measurement(0.003, 0.005)).passed  # four seeds on the stand-in
+    assert "consistent with zero" in evaluate("photoz.errors_input", Measurement(-0.02, 0.004)).message
+    assert "outside the expected range" in evaluate("photoz.errors_input", Measurement(0.08, 0.05)).message
+    assert not evaluate("photoz.errors_input", Measurement(-0.01, 0.0)).passed
 
 
 def test_quiz_has_8_to_10_questions_and_grades():

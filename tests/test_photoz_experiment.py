@@ -77,8 +77,11 @@ def test_domain_shift_and_errors_experiments_run_and_measure_on_the_right_rows(s
     r_cut = E.bright_faint_split(standin.train)
     assert np.all(standin.test.mag[shift.rows, 2] >= r_cut)
     assert shift.effects["nmad"].difference.err > 0
-    err = E.errors_as_input(standin, SMALL, progress=False)
+    err = E.errors_as_input(standin, SMALL, progress=False, seeds=(0, 1))
     assert err.arms["errors"].model.model.x_mean.numel() == 14 and err.arms["no errors"].model.model.x_mean.numel() == 9
+    per_seed = [e.difference.value for e in err.repeats["pit_ks"]]
+    assert len(per_seed) == 2 and per_seed[0] != per_seed[1]  # each seed trains its own pair
+    assert err.effects["pit_ks"].difference.value == pytest.approx(np.mean(per_seed))
     with pytest.raises(ValueError, match="raise r_cut"):
         E.domain_shift(standin, SMALL, r_cut=5.0)
 
@@ -106,3 +109,18 @@ def test_run_returns_a_strict_json_report(monkeypatch, tmp_path, capsys):
     assert set(rep.timings) == {"data", "baseline", "train", "evaluate"}
     json.loads(json.dumps(rep.to_dict(), allow_nan=False))
     assert "stand-in" not in capsys.readouterr().out  # the data line goes to stderr: stdout stays JSON
+
+
+def test_seed_average_adds_the_seed_scatter_to_the_bootstrap_error():
+    from coursekit.metrics import Measurement
+
+    def effect(d, err):
+        return E.Effect("e", "pit_ks", "a", "b", Measurement(0.1 + d, err), Measurement(0.1, err), Measurement(d, err))
+
+    avg = E.seed_average([effect(-0.03, 0.005), effect(0.01, 0.005), effect(0.02, 0.005)])
+    d = np.array([-0.03, 0.01, 0.02])
+    assert avg.difference.value == pytest.approx(d.mean())
+    assert avg.difference.err == pytest.approx(np.sqrt(d.var(ddof=1) / 3 + 0.005**2))
+    assert E.seed_average([effect(0.02, 0.004)]).difference.err == pytest.approx(0.004)
+    with pytest.raises(ValueError, match="at least one"):
+        E.seed_average([])
