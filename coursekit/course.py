@@ -40,28 +40,28 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "real Galaxy Zoo 1 cut-outs; transfer learning (a ResNet18 pretrained on simulated galaxies, or on "
              "ImageNet where the weights can be had, fine-tuned on real ones); rotation averaging (build it); "
              "rotation and MC-dropout experiments; calibration; domain shift",
-             "ResNet18 CNN", "morphology features + random forest", 1.5, 20, "yes (full mode)", "galaxies", 2.0, "75 s"),
+             "ResNet18 CNN", "morphology features + random forest", 1.5, 20, "yes (full mode)", "galaxies", 2.0, "66 s"),
     Notebook("03", "03_photometric_redshifts.ipynb", "Photometric redshifts",
              "real SDSS BOSS DR10 photometry; build a mixture density network for p(z); NMAD, outliers, PIT, CRPS "
              "with error bars; K, domain-shift and error-input experiments",
              "mixture density network", "kNN and random forest (BOSS), vs χ² template fitting (synthetic)", 1, 10, "no",
-             "photoz", 2.0, "40 s"),
+             "photoz", 2.0, "69 s"),
     Notebook("04", "04_gravitational_waves.ipynb", "Gravitational-wave detection",
              "GW150914 through gwpy; whitening; build the FFT matched filter; 1D CNN vs matched filtering at a fixed "
              "false-alarm probability; overlapping-window false alarms; glitches and chi^2; network-SNR slider",
-             "1D CNN", "matched filtering (PyCBC)", 1.5, 30, "helps", "gw", 2.5, "98 s"),
+             "1D CNN", "matched filtering (PyCBC)", 1.5, 30, "helps", "gw", 2.5, "87 s"),
     Notebook("05", "05_exoplanet_transits.ipynb", "Exoplanet transits",
              "Kepler-90 through lightkurve; detrending, BLS and what makes a TCE; build the global/local views; "
              "dual-view CNN (Shallue & Vanderburg 2018) vs vetting; injection-recovery; depth/duration slider",
-             "dual-view CNN", "BLS SNR + odd/even + secondary vetting", 1, 30, "helps", "transits", 2.5, "80 s"),
+             "dual-view CNN", "BLS SNR + odd/even + secondary vetting", 1, 30, "helps", "transits", 2.5, "66 s"),
     Notebook("06", "06_symbolic_regression.ipynb", "Symbolic regression",
              "Kepler's third law from the real exoplanet catalogue, NFW, H0 and q0 from Pantheon+ (cosmography done "
              "right); build the Pareto front; noise and operator experiments; PySR online, Operon offline",
-             "PySR / Operon", "least-squares fit of the known law", 1, 25, "no", "symbolic", 1.25, "57 s"),
+             "PySR / Operon", "least-squares fit of the known law", 1, 25, "no", "symbolic", 1.25, "52 s"),
     Notebook("07", "07_simulation_based_inference.ipynb", "Simulation-based inference",
              "neural posterior estimation of Omega_m and sigma_8 (build the simulator); degeneracies; a nuisance "
              "galaxy bias; the simulation budget (amortised vs sequential); SBC, coverage, TARP, misspecification",
-             "NPE (sbi)", "exact Gaussian-likelihood posterior on a grid", 1, 15, "no", "sbi", 2.0, "101 s"),
+             "NPE (sbi)", "exact Gaussian-likelihood posterior on a grid", 1, 15, "no", "sbi", 2.0, "88 s"),
     Notebook("08", "08_astropy_ml.ipynb", "Astropy + ML",
              "real DSS/Spitzer plates with their WCS, photutils detection and deblending, finding M67, cross-match "
              "and cut-out → tensor (build it), threshold experiment, back to FITS; `astro locate` on any plate",
