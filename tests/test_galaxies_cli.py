@@ -153,3 +153,18 @@ def test_run_verb_is_registered(capsys):
     with pytest.raises(SystemExit):
         main(["galaxies", "run", "--help"])
     assert "--json" in capsys.readouterr().out
+
+
+def test_mirror_image_classes_train_without_flips_and_score_with_rotations_only(tmp_path, capsys):
+    folder = _folder(tmp_path / "chiral", ["elliptical", "spiral_clockwise", "spiral_anticlockwise"] * 6)
+    out = tmp_path / "chiral.pt"
+    capsys.readouterr()
+    assert main(["galaxies", "train", "--out", str(out), "--data", str(folder), "--members", "1",
+                 "--finetune-epochs", "1", "--batch-size", "8", "--init", "scratch"]) == 0
+    text = capsys.readouterr().out
+    assert "each other's mirror image" in text and "'spiral_clockwise'/'spiral_anticlockwise'" in text
+    assert "compact CNN + 4 rotations" in text
+    from coursekit.galaxies.model import load_model
+
+    _, meta = load_model(out)
+    assert meta["tta"] == 4 and meta["tta_mirror"] is False and meta["train"]["flip"] is False

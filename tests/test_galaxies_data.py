@@ -251,3 +251,14 @@ def test_real_gz1_sample(real_sample, monkeypatch):
     assert len(r.paths) == 407
     # real cut-outs: the galaxy is brighter in the middle than at the edge of the crop
     assert cut.images[:, :, 12:20, 12:20].mean() > 2 * cut.images[:, :, :3, :].mean()
+
+
+def test_mirror_image_classes_finds_the_senses_of_winding():
+    from coursekit.galaxies.data import mirror_image_classes
+
+    gz1 = ["dont_know", "edge_on", "elliptical", "merger", "spiral_anticlockwise", "spiral_clockwise"]
+    assert mirror_image_classes(gz1) == [("spiral_clockwise", "spiral_anticlockwise")]
+    assert mirror_image_classes(["CW spiral", "ACW spiral", "E"]) == [("CW spiral", "ACW spiral")]
+    assert mirror_image_classes(["S-wise", "Z-wise"]) == [("Z-wise", "S-wise")]
+    assert mirror_image_classes(["elliptical", "spiral", "edge_on", "merger"]) == []
+    assert mirror_image_classes(["clockwise_spiral", "counterclockwise_bar"]) == []  # two words differ

@@ -186,7 +186,7 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
 
     from coursekit.galaxies.baseline import TreeForest, forest_proba, morphology_features, train_forest
     from coursekit.galaxies.config import FOREST_CROP, FOREST_SIZE, TrainConfig
-    from coursekit.galaxies.data import stratified_split
+    from coursekit.galaxies.data import mirror_image_classes, stratified_split
     from coursekit.galaxies.metrics import accuracy_measurement, majority_rate, paired_difference, significance_text
     from coursekit.galaxies.model import (
         build_model,
@@ -212,18 +212,22 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     epochs = args.finetune_epochs or (FOLDER_TRAIN.epochs if compact else 20)
     lr = args.lr or (FOLDER_TRAIN.lr if compact else 2e-3)
     batch = min(args.batch_size, 32)
+    chiral = mirror_image_classes(classes)
+    if chiral:
+        print(f"classes {' and '.join(f'{a!r}/{b!r}' for a, b in chiral)} are each other's mirror image (the sense of "
+              "a spiral's winding): training without mirror flips, scoring with rotations only")
     if compact:
         pre_n = (args.n or FOLDER_TRAIN.pretrain_n or PRETRAIN_N) if init == "simulation" else 0
         pre_epochs = args.epochs or FOLDER_TRAIN.pretrain_epochs
         ft = replace(FOLDER_TRAIN, epochs=epochs, lr=lr, batch_size=batch, members=members, seed=args.seed,
-                     pretrain_n=pre_n, pretrain_epochs=pre_epochs)
+                     pretrain_n=pre_n, pretrain_epochs=pre_epochs, flip=not chiral)
         model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="compact CNN")
         name = f"compact CNN x{members}" if members > 1 else "compact CNN"
         start = f"its pretraining on {pre_n} simulated galaxies" if pre_n else "random weights"
-        tta, mirror = FOLDER_TTA, FOLDER_TTA_MIRROR
+        tta, mirror = (4, False) if chiral else (FOLDER_TTA, FOLDER_TTA_MIRROR)
     else:
         ft = TrainConfig(epochs=epochs, batch_size=batch, lr=lr, warmup_fraction=0.1, val_fraction=0.0,
-                         seed=args.seed, members=members)
+                         seed=args.seed, members=members, flip=not chiral)
         name, tta, mirror = "ResNet18", False, False
         if init == "scratch":
             model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="from scratch")

@@ -16,7 +16,9 @@ class TrainConfig:
     ``pretrained`` starts from ImageNet weights; ``freeze_early`` freezes the stem and the
     first residual stage (default: only when starting from pretrained weights);
     ``augment`` switches the random rotations/flips of :class:`~coursekit.galaxies.model.SkyAugment`;
-    ``rotate`` alone switches the rotations (flips and brightness jitter stay); ``scale``, ``shift`` and ``noise``
+    ``rotate`` alone switches the rotations (flips and brightness jitter stay), ``flip`` the mirror flips (off when
+    two classes are each other's mirror image, :func:`~coursekit.galaxies.data.mirror_image_classes`); ``scale``,
+    ``shift`` and ``noise``
     add magnification, shift and pixel-noise jitter and ``padding`` says what a rotation brings in at the corners
     (:class:`~coursekit.galaxies.model.SkyAugment`).
     ``arch`` is ``"resnet18"`` or ``"compact"`` (:class:`~coursekit.galaxies.compact.CompactGalaxyNet` of
@@ -37,6 +39,7 @@ class TrainConfig:
     stem: str = "imagenet"
     augment: bool = True
     rotate: bool = True
+    flip: bool = True
     val_fraction: float = 0.1
     patience: int | None = None
     seed: int = 0

@@ -25,6 +25,7 @@ I/O functions only read; bad files raise ``ValueError`` naming the file and what
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -435,6 +436,35 @@ def load_real(cfg, mode: str | None = None) -> Cutouts:
     if get_mode(mode) == "full":
         return load_galaxy10_cutouts(size=cfg.size, crop=cfg.real_crop, n=cfg.n_real, mode=mode, seed=cfg.seed)
     return load_gz1_cutouts(size=cfg.size, crop=cfg.real_crop, mode=mode, seed=cfg.seed)
+
+
+#: Words that name the sense of a spiral's winding, each with its mirror image: Galaxy Zoo 1 votes "clockwise"
+#: (Z-wise) and "anticlockwise" (S-wise) spirals apart (Lintott et al. 2008; Land et al. 2008).
+_MIRROR_WORDS = (("anticlockwise", "clockwise"), ("counterclockwise", "clockwise"), ("acw", "cw"), ("ccw", "cw"),
+                 ("swise", "zwise"))
+
+
+def mirror_image_classes(classes: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of class names that are each other's mirror image, e.g. ``spiral_clockwise`` and
+    ``spiral_anticlockwise`` (also ``cw``/``acw``, ``ccw``, ``S-wise``/``Z-wise``).
+
+    A mirror flip turns a clockwise spiral into an anticlockwise one, so a classifier of such classes must be
+    trained without flip augmentation and scored without mirrored test-time views.
+    """
+    def norm(name: str) -> list[str]:
+        return [t for t in re.split(r"[^a-z0-9]+", name.lower().replace("-", "")) if t]
+
+    tokens = {c: norm(c) for c in classes}
+    pairs = []
+    for a in classes:
+        for b in classes:
+            ta, tb = tokens[a], tokens[b]
+            if a == b or len(ta) != len(tb):
+                continue
+            diff = [(x, y) for x, y in zip(ta, tb) if x != y]
+            if len(diff) == 1 and diff[0] in _MIRROR_WORDS:
+                pairs.append((b, a))
+    return pairs
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@
 * ``bls_recovery``: the search recovers the injected period within 0.1 % for >= 95 % of planets with SNR >= 10;
 * ``kepler90``: on Kepler-90's quarters (real sample; the stand-in offline), the search recovers a known planet
   and the CNN scores it as a planet;
-* ``search_false_positives``: :data:`CENSUS_PER_KIND` simulated single quarters of every kind through the path of ``transits search``
-  (search, fitted durations, views, the model's score, the star's signals vetted as one system):
+* ``search_false_positives``: :data:`CENSUS_PER_KIND` simulated single quarters of every kind through the path of
+  ``transits search`` (search, fitted durations, views, the model's score, the star's signals vetted as one system):
   planets' recall at score >= 0.5, and the fraction of each non-planet kind (binaries, background binaries,
   heartbeat stars, fast rotators, pulsators, quiet stars) scored >= 0.5, for the CNN alone and the calibrated CNN
   with vetting features (the model ``transits train`` saves: its vetter fitted on the clean validation TCEs and on
