@@ -155,7 +155,7 @@ def test_run_verb_is_registered(capsys):
     assert "--json" in capsys.readouterr().out
 
 
-def test_mirror_image_classes_train_without_flips_and_score_with_rotations_only(tmp_path, capsys):
+def test_mirror_image_classes_swap_labels_under_flips(tmp_path, capsys):
     folder = _folder(tmp_path / "chiral", ["elliptical", "spiral_clockwise", "spiral_anticlockwise"] * 6)
     out = tmp_path / "chiral.pt"
     capsys.readouterr()
@@ -163,8 +163,13 @@ def test_mirror_image_classes_train_without_flips_and_score_with_rotations_only(
                  "--finetune-epochs", "1", "--batch-size", "8", "--init", "scratch"]) == 0
     text = capsys.readouterr().out
     assert "each other's mirror image" in text and "'spiral_clockwise'/'spiral_anticlockwise'" in text
-    assert "compact CNN + 4 rotations" in text
     from coursekit.galaxies.model import load_model
 
     _, meta = load_model(out)
-    assert meta["tta"] == 4 and meta["tta_mirror"] is False and meta["train"]["flip"] is False
+    classes = list(meta["classes"])
+    swap = [classes.index(c) for c in ("spiral_anticlockwise", "spiral_clockwise")]
+    assert meta["mirror_labels"][classes.index("spiral_clockwise")] == swap[0]
+    assert meta["mirror_labels"][classes.index("spiral_anticlockwise")] == swap[1]
+    assert meta["mirror_labels"][classes.index("elliptical")] == classes.index("elliptical")
+    assert list(meta["train"]["mirror_labels"]) == meta["mirror_labels"]
+    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--network-only"]) == 0

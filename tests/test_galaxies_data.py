@@ -262,3 +262,11 @@ def test_mirror_image_classes_finds_the_senses_of_winding():
     assert mirror_image_classes(["S-wise", "Z-wise"]) == [("Z-wise", "S-wise")]
     assert mirror_image_classes(["elliptical", "spiral", "edge_on", "merger"]) == []
     assert mirror_image_classes(["clockwise_spiral", "counterclockwise_bar"]) == []  # two words differ
+
+
+def test_mirror_permutation_swaps_only_the_mirror_pairs():
+    from coursekit.galaxies.data import mirror_permutation
+
+    gz1 = ["dont_know", "edge_on", "elliptical", "merger", "spiral_anticlockwise", "spiral_clockwise"]
+    assert mirror_permutation(gz1) == (0, 1, 2, 3, 5, 4)
+    assert mirror_permutation(["elliptical", "spiral"]) == ()

@@ -264,3 +264,38 @@ def test_model_file_roundtrip_and_refusals(tmp_path):
     other = save_other(tmp_path / "gw.pt", topic="gw", state_dict={"w": torch.zeros(2)})
     with pytest.raises(ModelFileError, match="topic 'gw'"):
         load_model(other)
+
+
+def test_mirror_labels_follow_flipped_images_in_training_and_test_time_views():
+    import torch
+    from torch import nn
+
+    from coursekit.galaxies.model import SkyAugment, predict
+
+    torch.manual_seed(0)
+    # a chiral image: bright left half; its mirror has a bright right half
+    x = torch.zeros(64, 3, 8, 8)
+    x[..., :4] = 1.0
+    y = torch.zeros(64, dtype=torch.long)
+    for kw in ({}, {"scale": 0.05, "padding": "border"}):
+        aug = SkyAugment(rotate=False, brightness=0.0, contrast=0.0, mirror_labels=[1, 0, 2], **kw)
+        (xa,), ya = aug([x.clone()], y.clone())
+        flipped = xa[:, 0, :, 6:].mean((1, 2)) > xa[:, 0, :, :2].mean((1, 2))
+        assert 0 < int(flipped.sum()) < 64
+        assert torch.equal(ya, flipped.long())  # the flipped images, and only they, changed class 0 -> 1
+    (xa,), ya = SkyAugment(rotate=False, brightness=0.0, contrast=0.0)([x.clone()], y.clone())
+    assert torch.equal(ya, y)  # without mirror_labels a flip keeps the label
+
+    class LeftRight(nn.Module):  # class 0 when the left half is brighter, 1 when the right is, never 2
+        def forward(self, v):
+            d = v[:, 0, :, :4].mean((1, 2)) - v[:, 0, :, 4:].mean((1, 2))
+            return torch.stack([10 * d, -10 * d, torch.full_like(d, -30.0)], 1)
+
+        def parameters(self, recurse=True):
+            return iter([torch.zeros(1)])
+
+    img = x[:2].numpy()
+    p_plain = predict(LeftRight(), img, mirror=True)  # the image and its mirror image
+    p_mirror = predict(LeftRight(), img, mirror=True, mirror_labels=[1, 0, 2])
+    assert abs(p_plain[0, 0] - p_plain[0, 1]) < 0.5  # averaging over flips washes the sense out
+    assert p_mirror[0, 0] > 0.99  # mapped back, every view says class 0

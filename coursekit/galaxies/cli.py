@@ -186,7 +186,7 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
 
     from coursekit.galaxies.baseline import TreeForest, forest_proba, morphology_features, train_forest
     from coursekit.galaxies.config import FOREST_CROP, FOREST_SIZE, TrainConfig
-    from coursekit.galaxies.data import mirror_image_classes, stratified_split
+    from coursekit.galaxies.data import mirror_image_classes, mirror_permutation, stratified_split
     from coursekit.galaxies.metrics import accuracy_measurement, majority_rate, paired_difference, significance_text
     from coursekit.galaxies.model import (
         build_model,
@@ -213,21 +213,22 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     lr = args.lr or (FOLDER_TRAIN.lr if compact else 2e-3)
     batch = min(args.batch_size, 32)
     chiral = mirror_image_classes(classes)
+    mirror_labels = mirror_permutation(classes)
     if chiral:
         print(f"classes {' and '.join(f'{a!r}/{b!r}' for a, b in chiral)} are each other's mirror image (the sense of "
-              "a spiral's winding): training without mirror flips, scoring with rotations only")
+              "a spiral's winding): a mirrored training or test-time view takes the other label")
     if compact:
         pre_n = (args.n or FOLDER_TRAIN.pretrain_n or PRETRAIN_N) if init == "simulation" else 0
         pre_epochs = args.epochs or FOLDER_TRAIN.pretrain_epochs
         ft = replace(FOLDER_TRAIN, epochs=epochs, lr=lr, batch_size=batch, members=members, seed=args.seed,
-                     pretrain_n=pre_n, pretrain_epochs=pre_epochs, flip=not chiral)
+                     pretrain_n=pre_n, pretrain_epochs=pre_epochs, mirror_labels=mirror_labels)
         model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="compact CNN")
         name = f"compact CNN x{members}" if members > 1 else "compact CNN"
         start = f"its pretraining on {pre_n} simulated galaxies" if pre_n else "random weights"
-        tta, mirror = (4, False) if chiral else (FOLDER_TTA, FOLDER_TTA_MIRROR)
+        tta, mirror = FOLDER_TTA, FOLDER_TTA_MIRROR
     else:
         ft = TrainConfig(epochs=epochs, batch_size=batch, lr=lr, warmup_fraction=0.1, val_fraction=0.0,
-                         seed=args.seed, members=members, flip=not chiral)
+                         seed=args.seed, members=members, mirror_labels=mirror_labels)
         name, tta, mirror = "ResNet18", False, False
         if init == "scratch":
             model, _ = train_classifier(x[train_idx], y[train_idx], classes, ft, desc="from scratch")
@@ -244,7 +245,7 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
             model, _ = fine_tune(source, x[train_idx], y[train_idx], classes, ft, desc="fine-tune")
     forest = train_forest(morphology_features(xf[train_idx]), y[train_idx], seed=args.seed)
     yt = y[test_idx]
-    p_cnn = predict(model, x[test_idx], tta=tta, mirror=mirror)
+    p_cnn = predict(model, x[test_idx], tta=tta, mirror=mirror, mirror_labels=mirror_labels)
     p_forest = forest_proba(forest, morphology_features(xf[test_idx]), len(classes))
     w = FOLDER_NETWORK_WEIGHT
     p_both = combined_proba(p_cnn, p_forest, w)
@@ -253,7 +254,8 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     diff_both = paired_difference(yt, p_both, p_forest, seed=args.seed)
     save_model(model, out, size=size, crop=crop, config=ft, extra={
         "data": str(args.data), "init": start, "n_train": int(len(train_idx)), "n_test": int(len(test_idx)),
-        "tta": tta, "tta_mirror": mirror, "test_accuracy": a_cnn.to_dict(), "forest_test_accuracy": a_forest.to_dict(),
+        "tta": tta, "tta_mirror": mirror, "mirror_labels": list(mirror_labels), "test_accuracy": a_cnn.to_dict(),
+        "forest_test_accuracy": a_forest.to_dict(),
         "combined_test_accuracy": a_both.to_dict(), "cnn_minus_forest": diff.to_dict(),
         "combined_minus_forest": diff_both.to_dict()},
         forest=TreeForest.from_sklearn(forest, len(classes)),
@@ -298,7 +300,8 @@ def _predict(args) -> int:
     saved = meta.get("tta", False)
     saved = saved if isinstance(saved, bool) or (isinstance(saved, int) and saved > 1) else bool(saved)
     tta = saved if args.tta is None else (args.tta if args.tta > 1 else False)
-    probs = predict(model, x, tta=tta, mirror=bool(meta.get("tta_mirror", False)) and tta is not False)
+    probs = predict(model, x, tta=tta, mirror=bool(meta.get("tta_mirror", False)) and tta is not False,
+                    mirror_labels=meta.get("mirror_labels") or None)
     forest = None if args.network_only else meta.get("forest_model")
     if forest is not None:  # a model of `train --data`: the network and the features + forest it was saved with
         from coursekit.galaxies.baseline import morphology_features

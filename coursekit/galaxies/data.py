@@ -448,8 +448,8 @@ def mirror_image_classes(classes: Sequence[str]) -> list[tuple[str, str]]:
     """Pairs of class names that are each other's mirror image, e.g. ``spiral_clockwise`` and
     ``spiral_anticlockwise`` (also ``cw``/``acw``, ``ccw``, ``S-wise``/``Z-wise``).
 
-    A mirror flip turns a clockwise spiral into an anticlockwise one, so a classifier of such classes must be
-    trained without flip augmentation and scored without mirrored test-time views.
+    A mirror flip turns a clockwise spiral into an anticlockwise one: a classifier of such classes that augments
+    or averages over flips must swap their labels (:func:`mirror_permutation`).
     """
     def norm(name: str) -> list[str]:
         return [t for t in re.split(r"[^a-z0-9]+", name.lower().replace("-", "")) if t]
@@ -465,6 +465,19 @@ def mirror_image_classes(classes: Sequence[str]) -> list[tuple[str, str]]:
             if len(diff) == 1 and diff[0] in _MIRROR_WORDS:
                 pairs.append((b, a))
     return pairs
+
+
+def mirror_permutation(classes: Sequence[str]) -> tuple[int, ...]:
+    """The class index a mirror image of each class belongs to (identity but for :func:`mirror_image_classes`);
+    ``()`` when no two classes are each other's mirror image."""
+    pairs = mirror_image_classes(classes)
+    if not pairs:
+        return ()
+    index = {c: i for i, c in enumerate(classes)}
+    perm = list(range(len(classes)))
+    for a, b in pairs:
+        perm[index[a]], perm[index[b]] = index[b], index[a]
+    return tuple(perm)
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -178,19 +178,21 @@ def rotate(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def random_affine(x: torch.Tensor, *, rotate: bool = True, flip: bool = True, scale: float = 0.0,
+def random_affine(x: torch.Tensor, *, rotate: bool = True, flip: bool | torch.Tensor = True, scale: float = 0.0,
                   shift: float = 0.0, padding: str = "border") -> torch.Tensor:
     """One random similarity transform per image of (n, C, H, W) ``x``: rotation by any angle (``rotate``), mirror
-    (``flip``, half of the images), magnification by a factor uniform in [1 - scale, 1 + scale] and a shift uniform
-    in +-``shift`` of the half-width, bilinear. ``padding="border"`` repeats the edge pixels (the sky of a real
-    cut-out is not zero), ``"zeros"`` brings in black."""
+    (``flip``: half of the images, or an (n,) bool tensor of those to mirror), magnification by a factor uniform in
+    [1 - scale, 1 + scale] and a shift uniform in +-``shift`` of the half-width, bilinear. ``padding="border"``
+    repeats the edge pixels (the sky of a real cut-out is not zero), ``"zeros"`` brings in black."""
     n, dev = x.shape[0], x.device
     angle = torch.rand(n, device=dev) * (2 * math.pi) if rotate else torch.zeros(n, device=dev)
     mag = 1 + (torch.rand(n, device=dev) * 2 - 1) * scale
     c, s = torch.cos(angle) / mag, torch.sin(angle) / mag
     t = (torch.rand(n, 2, device=dev) * 2 - 1) * shift
     theta = torch.stack([torch.stack([c, -s, t[:, 0]], 1), torch.stack([s, c, t[:, 1]], 1)], 1)
-    if flip:
+    if isinstance(flip, torch.Tensor):  # which images to mirror, (n,) bool
+        theta[:, :, 0] *= torch.where(flip.to(dev), -1.0, 1.0).view(-1, 1)
+    elif flip:
         theta[:, :, 0] *= torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0).view(-1, 1)
     grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
@@ -207,17 +209,23 @@ class SkyAugment:
     """
 
     def __init__(self, rotate: bool = True, flip: bool = True, brightness: float = 0.1, contrast: float = 0.1,
-                 *, scale: float = 0.0, shift: float = 0.0, noise: float = 0.0, padding: str = "zeros"):
+                 *, scale: float = 0.0, shift: float = 0.0, noise: float = 0.0, padding: str = "zeros",
+                 mirror_labels: Sequence[int] | None = None):
         if padding not in {"zeros", "border"}:
             raise ValueError(f"padding must be 'zeros' or 'border', got {padding!r}")
         self.rotate, self.flip, self.brightness, self.contrast = rotate, flip, brightness, contrast
         self.scale, self.shift, self.noise, self.padding = scale, shift, noise, padding
+        self.mirror_labels = torch.as_tensor(list(mirror_labels), dtype=torch.long) if mirror_labels else None
 
     def __call__(self, inputs: list[torch.Tensor], y: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         x = inputs[0]
         n = x.shape[0]
+        mask = None  # which images were mirrored, where the labels must follow
         if self.scale or self.shift or self.padding != "zeros":
-            x = random_affine(x, rotate=self.rotate, flip=self.flip, scale=self.scale, shift=self.shift,
+            flip = self.flip
+            if self.flip and self.mirror_labels is not None:
+                flip = mask = torch.rand(n, device=x.device) < 0.5
+            x = random_affine(x, rotate=self.rotate, flip=flip, scale=self.scale, shift=self.shift,
                               padding=self.padding)
         else:
             if self.rotate:
@@ -225,6 +233,8 @@ class SkyAugment:
             if self.flip:
                 mask = torch.rand(n, device=x.device) < 0.5
                 x = torch.where(mask.view(-1, 1, 1, 1), x.flip(-1), x)
+        if self.mirror_labels is not None and mask is not None:  # a mirrored clockwise spiral is an anticlockwise one
+            y = torch.where(mask.to(y.device), self.mirror_labels.to(y.device)[y], y)
         if self.contrast > 0:
             c = 1 + (torch.rand(n, 1, 1, 1, device=x.device) * 2 - 1) * self.contrast
             mean = x.mean(dim=(1, 2, 3), keepdim=True)
@@ -288,6 +298,7 @@ def predict(
     tta: bool | int = False,
     angle: float = 0.0,
     mirror: bool = False,
+    mirror_labels: Sequence[int] | None = None,
     batch_size: int = 128,
     device: torch.device | str | None = None,
 ) -> np.ndarray:
@@ -296,9 +307,12 @@ def predict(
     ``tta=True`` averages the softmax over the 8 rotations by 90 degrees and their mirror images (exact),
     ``tta=k`` over k rotations by 360/k degrees (bilinear; exact at multiples of 90), and with ``mirror=True``
     over their mirror images too (2k views); ``tta=False`` is one pass. ``angle`` (radians)
-    first rotates every test image (to measure how a model copes with rotated galaxies).
+    first rotates every test image (to measure how a model copes with rotated galaxies). ``mirror_labels``: the
+    class each class becomes in a mirror image (a permutation, e.g. clockwise <-> anticlockwise spirals,
+    :func:`~coursekit.galaxies.data.mirror_permutation`): a mirrored view's probabilities are mapped back.
     """
     x = _check_images(images)
+    perm = torch.as_tensor(list(mirror_labels), dtype=torch.long) if mirror_labels else None
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     views = _views(tta, mirror)
@@ -318,7 +332,8 @@ def predict(
                     v = torch.rot90(v, quarter % 4, dims=(-2, -1))
                 else:
                     v = rotate(v, torch.full((len(v),), a, device=device))
-            acc = acc + torch.softmax(model(v).float(), dim=1)
+            p = torch.softmax(model(v).float(), dim=1)
+            acc = acc + (p[:, perm.to(p.device)] if flip and perm is not None else p)
         out.append((acc / len(views)).cpu())
     return torch.cat(out).numpy()
 
@@ -400,7 +415,8 @@ def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, des
     train_loader, val_loader = _loaders(x, y, config)
     scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
     augment = SkyAugment(rotate=config.rotate, flip=config.flip, scale=config.scale, shift=config.shift,
-                         noise=config.noise, padding=config.padding) if config.augment else None
+                         noise=config.noise, padding=config.padding,
+                         mirror_labels=config.mirror_labels) if config.augment else None
     history = fit(
         model, train_loader, val_loader,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),
