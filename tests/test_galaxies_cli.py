@@ -172,4 +172,17 @@ def test_mirror_image_classes_swap_labels_under_flips(tmp_path, capsys):
     assert meta["mirror_labels"][classes.index("spiral_anticlockwise")] == swap[1]
     assert meta["mirror_labels"][classes.index("elliptical")] == classes.index("elliptical")
     assert list(meta["train"]["mirror_labels"]) == meta["mirror_labels"]
-    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--network-only"]) == 0
+    net_csv, both_csv = tmp_path / "net.csv", tmp_path / "both.csv"
+    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--network-only",
+                 "--out", str(net_csv)]) == 0
+    assert main(["galaxies", "predict", "--model", str(out), str(folder / "images"), "--out", str(both_csv)]) == 0
+    from coursekit.galaxies.baseline import morphology_features
+    from coursekit.galaxies.data import list_images, read_images
+    from coursekit.galaxies.model import combined_proba
+
+    cols = [f"p_{c}" for c in classes]
+    p_net = np.array([[float(r[c]) for c in cols] for r in csv.DictReader(open(net_csv))])
+    p_both = np.array([[float(r[c]) for c in cols] for r in csv.DictReader(open(both_csv))])
+    xf = read_images(list_images(folder / "images"), size=meta["forest"]["size"], crop=meta["forest"]["crop"])
+    p_forest = meta["forest_model"].predict_proba(morphology_features(xf))
+    np.testing.assert_allclose(p_both, combined_proba(p_net, p_forest, 0.5, meta["mirror_labels"]), atol=2e-4)

@@ -299,3 +299,15 @@ def test_mirror_labels_follow_flipped_images_in_training_and_test_time_views():
     p_mirror = predict(LeftRight(), img, mirror=True, mirror_labels=[1, 0, 2])
     assert abs(p_plain[0, 0] - p_plain[0, 1]) < 0.5  # averaging over flips washes the sense out
     assert p_mirror[0, 0] > 0.99  # mapped back, every view says class 0
+
+
+def test_combined_proba_lets_the_network_split_a_mirror_pair():
+    from coursekit.galaxies.model import combined_proba
+
+    p_net = np.array([[0.6, 0.2, 0.2], [0.0, 0.0, 1.0]])  # clockwise, anticlockwise, elliptical
+    p_forest = np.array([[0.3, 0.3, 0.4], [0.5, 0.1, 0.4]])  # the forest cannot see the sense of winding
+    np.testing.assert_allclose(combined_proba(p_net, p_forest, 0.5), 0.5 * p_net + 0.5 * p_forest)
+    both = combined_proba(p_net, p_forest, 0.5, mirror_labels=[1, 0, 2])
+    np.testing.assert_allclose(both[0], [0.5 * 0.6 + 0.5 * 0.45, 0.5 * 0.2 + 0.5 * 0.15, 0.3])
+    np.testing.assert_allclose(both[1], [0.15, 0.15, 0.7])  # the network says nothing of the pair: an even split
+    np.testing.assert_allclose(both.sum(1), 1.0)

@@ -248,7 +248,7 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
     p_cnn = predict(model, x[test_idx], tta=tta, mirror=mirror, mirror_labels=mirror_labels)
     p_forest = forest_proba(forest, morphology_features(xf[test_idx]), len(classes))
     w = FOLDER_NETWORK_WEIGHT
-    p_both = combined_proba(p_cnn, p_forest, w)
+    p_both = combined_proba(p_cnn, p_forest, w, mirror_labels)
     a_cnn, a_forest, a_both = (accuracy_measurement(p, yt) for p in (p_cnn, p_forest, p_both))
     diff = paired_difference(yt, p_cnn, p_forest, seed=args.seed)
     diff_both = paired_difference(yt, p_both, p_forest, seed=args.seed)
@@ -309,7 +309,8 @@ def _predict(args) -> int:
 
         f_in = meta["forest"]
         xf = read_images(files, size=int(f_in["size"]), crop=float(f_in["crop"]))
-        probs = combined_proba(probs, forest.predict_proba(morphology_features(xf)), float(f_in["weight"]))
+        probs = combined_proba(probs, forest.predict_proba(morphology_features(xf)), float(f_in["weight"]),
+                               meta.get("mirror_labels") or None)
     out = open(out_path, "w", newline="") if out_path else sys.stdout
     try:
         writer = csv.writer(out)

@@ -562,11 +562,24 @@ def save_model(model: GalaxyClassifier, path: str | os.PathLike, *, size: int, c
     return save(path, topic=TOPIC, state_dict=state, config=cfg, extra=info)
 
 
-def combined_proba(p_network: np.ndarray, p_forest: np.ndarray, weight: float) -> np.ndarray:
-    """``weight`` x the network's class probabilities + (1 - weight) x the forest's: (n, n_classes)."""
+def combined_proba(p_network: np.ndarray, p_forest: np.ndarray, weight: float,
+                   mirror_labels: Sequence[int] | None = None) -> np.ndarray:
+    """``weight`` x the network's class probabilities + (1 - weight) x the forest's: (n, n_classes).
+
+    ``mirror_labels`` (a class permutation, :func:`~coursekit.galaxies.data.mirror_permutation`): the forest's
+    morphology features do not change under a mirror flip, so it cannot tell a class from its mirror image (a
+    clockwise from an anticlockwise spiral); its probability of each mirror pair is shared out in the network's
+    ratio within the pair, and the pair's total keeps the forest's vote.
+    """
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"the network's weight must lie in [0, 1], got {weight}")
-    return weight * np.asarray(p_network) + (1.0 - weight) * np.asarray(p_forest)
+    p_net, p_forest = np.asarray(p_network, float), np.asarray(p_forest, float)
+    if mirror_labels:
+        perm = np.asarray(list(mirror_labels))
+        pair_net = p_net + p_net[:, perm]
+        share = np.where(pair_net > 0, p_net / np.where(pair_net > 0, pair_net, 1.0), 0.5)
+        p_forest = np.where(perm == np.arange(len(perm)), p_forest, (p_forest + p_forest[:, perm]) * share)
+    return weight * p_net + (1.0 - weight) * p_forest
 
 
 def _architecture(model: nn.Module) -> dict:
