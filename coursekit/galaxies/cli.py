@@ -19,6 +19,11 @@ By default the CNN is an ensemble of three compact networks
 which needs no download and suits a few hundred images; ``--arch resnet18 --init simulation|imagenet|scratch|FILE``
 fine-tunes or trains a ResNet18 instead, and ``--init simulation`` starts the compact networks from one pretrained
 on ``--n`` simulated galaxies (made once, cached). ``predict`` applies the test-time averaging ``train`` scored the model with.
+Classes that are each other's mirror image (Galaxy Zoo 1's clockwise and anticlockwise spirals) are found by name
+(:func:`~coursekit.galaxies.data.mirror_image_classes`): a mirrored training or test-time view takes the other
+label, and the forest, blind to the sense of winding, votes for the pair while the network splits it. On the GZ1
+folder's own six classes, four random 70/30 splits: the combination beat the forest by +0.164, +0.115, +0.066 and
++0.057 (each +-0.04), mean +0.10 +- 0.025.
 """
 
 from __future__ import annotations
