@@ -273,7 +273,7 @@ def _train_on_data(args, out, arch: str, init: str) -> int:
           f"{a_cnn.value + 1.96 * a_cnn.err:.3f})")
     print(f"  {'features + random forest':<36} accuracy {a_forest}  (95% interval "
           f"{a_forest.value - 1.96 * a_forest.err:.3f}-{a_forest.value + 1.96 * a_forest.err:.3f})")
-    both = f"{name} + forest (probabilities x{w:g} / x{1 - w:g})"
+    both = f"{name} + forest (probabilities x{w:g} / x{1 - w:g}{'; mirror pairs split by the network' if chiral else ''})"
     print(f"  {both:<36} accuracy {a_both}  (95% interval {a_both.value - 1.96 * a_both.err:.3f}-"
           f"{a_both.value + 1.96 * a_both.err:.3f})")
     print(f"  CNN - forest (paired bootstrap) {diff}: {significance_text(diff)} at 95%")
