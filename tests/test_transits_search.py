@@ -314,12 +314,12 @@ def test_occultation_limit_separates_planets_from_stellar_companions():
     assert occultation_limit(3.0) > occultation_limit(30.0)
 
 
-def _candidate(period, t0, *, depth=2e-3, sec_sigma=1.0, sec_depth=0.0, snr=40.0):
+def _candidate(period, t0, *, depth=2e-3, sec_sigma=1.0, sec_depth=0.0, snr=40.0, odd_even=0.5):
     from coursekit.transits.baseline import VettingStats
     from coursekit.transits.search import Candidate, TransitSignal
 
     sig = TransitSignal(period, t0, 0.15, depth, snr, 10)
-    vet = VettingStats(40.0, depth, depth, depth, 0.5, sec_depth, 0.5, sec_sigma)
+    vet = VettingStats(40.0, depth, depth, depth, odd_even, sec_depth, 0.5, sec_sigma)
     return Candidate(sig, vet, 1.0, np.zeros(2001), np.zeros(201))
 
 
@@ -368,6 +368,13 @@ def test_signals_of_one_star_are_vetted_as_one_system(monkeypatch):
     model_scores = iter([0.9, 0.6])
     out = score_candidates([_candidate(6.0, 1.0), _candidate(6.0, 1.05, depth=1e-3)], object(), baseline=90.0)
     assert [c.planet_score for c in out] == [0.9, 0.6]
+    # alternate eclipses of different depths (5 sigma, red noise included): a binary at half its period, with the
+    # residual in step with it; 4.9 sigma vetoes nothing
+    model_scores = iter([0.9, 0.7, 0.8])
+    out = score_candidates([_candidate(3.0, 1.0, odd_even=5.0), _candidate(6.0, 1.0, depth=1e-4),
+                            _candidate(4.7, 0.3, odd_even=4.9)], object(), baseline=90.0)
+    assert [c.planet_score for c in out] == [0.0, 0.0, 0.8]
+    assert "odd and even eclipses differ" in out[0].flags[0] and "same system as signal 1" in out[1].flags[0]
     # no model: nothing scored, nothing flagged
     assert score_candidates(cands, None, baseline=90.0)[0].planet_score is None
 
@@ -382,3 +389,24 @@ def test_masked_fraction_keeps_close_in_planets_and_drops_long_boxes_at_short_pe
     assert masked_fraction(hot) == pytest.approx(2 * (2 / 24) / 0.8) and masked_fraction(hot) <= MAX_MASKED_FRACTION
     assert masked_fraction(noise) == pytest.approx(1 / 2.7139) and masked_fraction(noise) > MAX_MASKED_FRACTION
     assert masked_fraction(TransitSignal(0.9, 0.0, 0.5, 1e-4, 8.0, 90)) == 1.0
+
+
+def test_odd_even_significance_allows_for_red_noise(rng):
+    """Correlated noise on the transit's time scale makes box depths scatter more than per-cadence weights say
+    (the time-averaging beta, Pont et al. 2006): the odd/even significance is divided by it, so a planet in red
+    noise is not called a binary; in white noise beta stays near 1."""
+    from coursekit.transits.baseline import odd_even_depths
+
+    t = np.arange(0.0, 90.0, 0.0204)
+    inside = np.abs(phase_fold(t, 3.0, 0.5)) < 0.05
+    white = 1 + 2e-4 * rng.standard_normal(len(t))
+    kernel = np.exp(-0.5 * (np.arange(-15, 16) / 5.0) ** 2)
+    red = np.convolve(rng.standard_normal(len(t)), kernel / np.sqrt((kernel**2).sum()), mode="same") * 4e-4
+    for noise, lo, hi in ((white, 1.0, 1.3), (white + red, 1.8, 20.0)):
+        f = noise - 1e-3 * inside
+        st = vetting_statistics(t, f, 3.0, 0.5, 0.1)
+        out = np.abs(phase_fold(t, 3.0, 0.5)) > 0.1
+        sd = 1.4826 * np.median(np.abs(f[out] - np.median(f[out])))
+        d_o, e_o, d_e, e_e = odd_even_depths(t, f / np.median(f[out]), 3.0, 0.5, 0.1, sd / np.median(f[out]))
+        white_sigma = abs(d_o - d_e) / np.hypot(e_o, e_e)
+        assert lo <= white_sigma / max(st.odd_even_sigma, 1e-12) <= hi

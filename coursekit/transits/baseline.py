@@ -86,8 +86,10 @@ def vetting_statistics(
     period, t0, duration: the ephemeris, days.
 
     Depths are ``1 - mean(flux in box)`` relative to an out-of-transit median of 1;
-    ``odd_even_sigma = |d_odd - d_even| / sqrt(e_odd**2 + e_even**2)``; the secondary is the
-    deepest box of width ``duration`` at phases at least two durations from the primary.
+    ``odd_even_sigma = |d_odd - d_even| / (beta sqrt(e_odd**2 + e_even**2))``, where ``beta >= 1`` is the scatter of
+    box depths of width ``duration`` away from the transit over its white-noise value (red noise; 1 when fewer than
+    12 boxes fit); the secondary is the deepest box of width ``duration`` at phases at least two durations from the
+    primary.
     """
     time = np.asarray(time, float)
     flux = np.asarray(flux, float)
@@ -107,10 +109,7 @@ def vetting_statistics(
     depth, err = _box(f[inside], sd)
     snr = depth / err if np.isfinite(depth) and err > 0 else 0.0
     d_odd, e_odd, d_even, e_even = odd_even_depths(time, f, period, t0, duration, sd)
-    if np.isfinite(d_odd) and np.isfinite(d_even) and np.hypot(e_odd, e_even) > 0:
-        oe = abs(d_odd - d_even) / np.hypot(e_odd, e_even)
-    else:
-        oe = 0.0
+    beta = 1.0  # red-noise factor of a box of width `duration`, measured below from the out-of-transit boxes
     # weak-secondary search: boxes of width `duration` stepped by duration/4 in phase
     sec_depth, sec_phase, sec_sigma = 0.0, 0.5, 0.0
     span = period - 4.0 * duration
@@ -130,6 +129,9 @@ def vetting_statistics(
             if good.sum() >= 12:  # empirical scatter of box depths: includes red noise
                 scale = np.maximum(robust_std(dep[good]), white)
                 level = np.median(dep[good])
+                # the time-averaging beta (Pont et al. 2006; Winn et al. 2008): how much more a box-averaged depth
+                # scatters than white noise predicts; the odd/even errors, from per-cadence weights, need it too
+                beta = max(1.0, float(robust_std(dep[good]) / np.median(white[good])))
             else:
                 scale, level = white, 0.0
             sig = np.where(good, (dep - level) / scale, -np.inf)
@@ -146,6 +148,10 @@ def vetting_statistics(
                 sig[j] = (dep[j] - level) / (scale if np.ndim(scale) == 0 else scale[j])
             k = int(np.argmax(sig))
             sec_depth, sec_phase, sec_sigma = float(dep[k]), float(centres[k] / period), float(sig[k])
+    if np.isfinite(d_odd) and np.isfinite(d_even) and np.hypot(e_odd, e_even) > 0:
+        oe = abs(d_odd - d_even) / (beta * np.hypot(e_odd, e_even))
+    else:
+        oe = 0.0
     return VettingStats(
         period_doubling_chi2=period_doubling_chi2(time, f, period, t0, duration, sd),
         snr=float(snr),
