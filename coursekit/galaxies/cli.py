@@ -305,8 +305,9 @@ def _predict(args) -> int:
     saved = meta.get("tta", False)
     saved = saved if isinstance(saved, bool) or (isinstance(saved, int) and saved > 1) else bool(saved)
     tta = saved if args.tta is None else (args.tta if args.tta > 1 else False)
+    mirror_labels = meta.get("mirror_labels") or None
     probs = predict(model, x, tta=tta, mirror=bool(meta.get("tta_mirror", False)) and tta is not False,
-                    mirror_labels=meta.get("mirror_labels") or None)
+                    mirror_labels=mirror_labels)
     forest = None if args.network_only else meta.get("forest_model")
     if forest is not None:  # a model of `train --data`: the network and the features + forest it was saved with
         from coursekit.galaxies.baseline import morphology_features
@@ -315,7 +316,7 @@ def _predict(args) -> int:
         f_in = meta["forest"]
         xf = read_images(files, size=int(f_in["size"]), crop=float(f_in["crop"]))
         probs = combined_proba(probs, forest.predict_proba(morphology_features(xf)), float(f_in["weight"]),
-                               meta.get("mirror_labels") or None)
+                               mirror_labels)
     out = open(out_path, "w", newline="") if out_path else sys.stdout
     try:
         writer = csv.writer(out)

@@ -16,7 +16,7 @@ class TrainConfig:
     ``pretrained`` starts from ImageNet weights; ``freeze_early`` freezes the stem and the
     first residual stage (default: only when starting from pretrained weights);
     ``augment`` switches the random rotations/flips of :class:`~coursekit.galaxies.model.SkyAugment`;
-    ``rotate`` alone switches the rotations (flips and brightness jitter stay), ``flip`` the mirror flips;
+    ``rotate`` alone switches the rotations (flips and brightness jitter stay);
     ``mirror_labels`` (a permutation of the class indices) is the class a mirror image of each class belongs to,
     for classes that are each other's mirror image (clockwise and anticlockwise spirals,
     :func:`~coursekit.galaxies.data.mirror_permutation`): a flipped image takes its mirror class; ``scale``,
@@ -41,7 +41,6 @@ class TrainConfig:
     stem: str = "imagenet"
     augment: bool = True
     rotate: bool = True
-    flip: bool = True
     mirror_labels: tuple[int, ...] = ()
     val_fraction: float = 0.1
     patience: int | None = None

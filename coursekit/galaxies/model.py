@@ -414,9 +414,8 @@ def _train(model, optimizer, x, y, config: TrainConfig, *, device, progress, des
     device = torch.device(device) if device is not None else get_device()
     train_loader, val_loader = _loaders(x, y, config)
     scheduler = make_scheduler(optimizer, config.epochs * len(train_loader), config.warmup_fraction)
-    augment = SkyAugment(rotate=config.rotate, flip=config.flip, scale=config.scale, shift=config.shift,
-                         noise=config.noise, padding=config.padding,
-                         mirror_labels=config.mirror_labels) if config.augment else None
+    augment = SkyAugment(rotate=config.rotate, scale=config.scale, shift=config.shift, noise=config.noise,
+                         padding=config.padding, mirror_labels=config.mirror_labels) if config.augment else None
     history = fit(
         model, train_loader, val_loader,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.label_smoothing),

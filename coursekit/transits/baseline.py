@@ -127,11 +127,12 @@ def vetting_statistics(
             dep = (csum[hi] - csum[lo]) / np.maximum(n, 1)
             white = sd / np.sqrt(np.maximum(n, 1))
             if good.sum() >= 12:  # empirical scatter of box depths: includes red noise
-                scale = np.maximum(robust_std(dep[good]), white)
+                box_scatter = robust_std(dep[good])
+                scale = np.maximum(box_scatter, white)
                 level = np.median(dep[good])
                 # the time-averaging beta (Pont et al. 2006; Winn et al. 2008): how much more a box-averaged depth
                 # scatters than white noise predicts; the odd/even errors, from per-cadence weights, need it too
-                beta = max(1.0, float(robust_std(dep[good]) / np.median(white[good])))
+                beta = max(1.0, float(box_scatter / np.median(white[good])))
             else:
                 scale, level = white, 0.0
             sig = np.where(good, (dep - level) / scale, -np.inf)

@@ -613,8 +613,8 @@ SECONDARY_VETO_SIGMA = 10.0
 
 #: Odd/even depth difference (sigma, red noise included: :func:`~coursekit.transits.baseline.vetting_statistics`) at
 #: which a signal is an eclipsing binary found at half its period (the Robovetter's odd/even depth test, Coughlin
-#: et al. 2016; Thompson et al. 2018). On 50 simulated planets recovered by the search the largest was 3.9 sigma; 22 of 27
-#: eclipsing binaries found at half their period lay above 5.
+#: et al. 2016; Thompson et al. 2018). On 50 simulated planets recovered by the search the largest was 3.9 sigma;
+#: 22 of 27 eclipsing binaries found at half their period lay above 5.
 ODD_EVEN_VETO_SIGMA = 5.0
 
 
@@ -678,7 +678,8 @@ def score_candidates(candidates: list[Candidate], model: Any, *, baseline: float
     idx = [i for i, c in enumerate(scored) if c.model_score is not None]
     ratio = {(i, j): commensurate(scored[i].signal, scored[j].signal, baseline) for i in idx for j in idx if i != j}
     # 2. a stellar secondary vetoes its whole system (signals tied through any chain of commensurate periods): seen
-    # in a signal's own fold, or found as a signal of its own at the same period and another phase
+    # in a signal's own fold, or found as a signal of its own at the same period and another phase; so do unequal
+    # odd and even eclipses
     binary = {i for i in idx if _stellar_secondary(scored[i]) or _odd_even_binary(scored[i])}
     secondary_of: dict[int, int] = {}
     for pos, k in enumerate(idx):
