@@ -3,7 +3,8 @@
 * :func:`accuracy_from_logits`: fraction of correct classes from raw network outputs.
 * :func:`threshold_at_fap`: the score threshold at a false-alarm probability (the one definition).
 * :class:`Measurement`: a value with its standard uncertainty, printed ``0.934 ± 0.012``.
-* :func:`bootstrap_ci`, :func:`binomial_err`, :func:`difference`: the uncertainties that go with them.
+* :func:`bootstrap_ci`, :func:`binomial_err`, :func:`difference`: the uncertainties that go with them;
+  :func:`seed_mean`: one figure averaged over training seeds.
 
 Topic-specific figures of merit (NMAD of photo-z, detection efficiency, C2ST, ...) live in the topic's
 ``metrics.py`` and report their uncertainty as a :class:`Measurement` built from these.
@@ -12,7 +13,7 @@ Topic-specific figures of merit (NMAD of photo-z, detection efficiency, C2ST, ..
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,26 @@ def difference(a: Measurement, b: Measurement) -> Measurement:
     if a.unit != b.unit:
         raise ValueError(f"cannot subtract measurements in different units ({a.unit!r} and {b.unit!r})")
     return Measurement(a.value - b.value, math.hypot(a.err, b.err), a.unit)
+
+
+def seed_mean(measurements: Sequence[Measurement]) -> Measurement:
+    """The mean of one quantity measured after training with several seeds, scored on the same test set.
+
+    A bootstrap (or binomial) error over the test set sees only which examples were drawn; retraining with another
+    seed (another initialisation and batch order) moves the result by as much or more (Bouthillier et al. 2021,
+    arXiv:2103.03098). The error of the mean is ``sqrt(s^2 / n + mean(err)^2)``: the seed-to-seed scatter ``s``
+    averages down over the ``n`` seeds, the test-set sampling error does not (every seed is scored on the same
+    examples).
+    """
+    if not measurements:
+        raise ValueError("seed_mean needs at least one measurement")
+    units = {m.unit for m in measurements}
+    if len(units) > 1:
+        raise ValueError(f"seed_mean: measurements in different units {sorted(units)}")
+    v = np.array([m.value for m in measurements])
+    scatter = float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    err = float(np.mean([m.err for m in measurements]))
+    return Measurement(float(v.mean()), math.sqrt(scatter**2 / len(v) + err**2), units.pop())
 
 
 def bootstrap_ci(statistic: Callable[..., float], *arrays: Any, n_boot: int = 1000, level: float = 0.68,

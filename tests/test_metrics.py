@@ -106,3 +106,18 @@ def test_bootstrap_matches_the_analytic_standard_error():
 def test_bootstrap_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="different lengths"):
         bootstrap_ci(lambda a, b: 0.0, np.zeros(3), np.zeros(4))
+
+
+def test_seed_mean_adds_the_seed_scatter_to_the_test_set_error():
+    from coursekit.metrics import Measurement, seed_mean
+
+    ms = [Measurement(v, 0.04) for v in (0.04, 0.10, 0.16)]
+    m = seed_mean(ms)
+    assert m.value == pytest.approx(0.10)
+    # scatter 0.06 over 3 seeds -> 0.0346; the shared test-set error 0.04 does not average down
+    assert m.err == pytest.approx(math.sqrt(0.06**2 / 3 + 0.04**2))
+    assert seed_mean([Measurement(0.2, 0.01, "dex")]) == Measurement(0.2, 0.01, "dex")
+    with pytest.raises(ValueError, match="at least one"):
+        seed_mean([])
+    with pytest.raises(ValueError, match="different units"):
+        seed_mean([Measurement(1, 0.1, "s"), Measurement(1, 0.1, "d")])

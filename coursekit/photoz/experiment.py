@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.metrics import Measurement, binomial_err
+from coursekit.metrics import Measurement, binomial_err, seed_mean
 from coursekit.photoz.config import Config, get_config
 from coursekit.photoz.simulate import PhotometryCatalog
 
@@ -363,26 +363,13 @@ def domain_shift(data: PhotozData, config: Config | None = None, *, r_cut: float
 
 
 def seed_average(effects: list[Effect], name: str | None = None) -> Effect:
-    """The mean of one effect measured with several training seeds on the same test galaxies.
-
-    A bootstrap over test galaxies sees only which galaxies were drawn; retraining with another seed (another
-    initialisation and batch order) moves a small effect by more than that (Bouthillier et al. 2021,
-    arXiv:2103.03098). The error of the mean is ``sqrt(s^2 / n + mean(bootstrap err)^2)``: the seed-to-seed
-    scatter ``s`` averages down over the ``n`` seeds, the test-set sampling error does not (every seed is scored
-    on the same galaxies).
-    """
+    """The mean of one effect measured with several training seeds on the same test galaxies: each of its figures
+    averaged by :func:`coursekit.metrics.seed_mean` (the seed-to-seed scatter added to the bootstrap error)."""
     if not effects:
         raise ValueError("seed_average needs at least one effect")
-
-    def mean(ms: list[Measurement]) -> Measurement:
-        v = np.array([m.value for m in ms])
-        scatter = v.std(ddof=1) if len(v) > 1 else 0.0
-        boot = float(np.mean([m.err for m in ms]))
-        return Measurement(v.mean(), float(np.sqrt(scatter**2 / len(v) + boot**2)))
-
     e0 = effects[0]
-    return Effect(name or e0.name, e0.metric, e0.a, e0.b, mean([e.value_a for e in effects]),
-                  mean([e.value_b for e in effects]), mean([e.difference for e in effects]))
+    return Effect(name or e0.name, e0.metric, e0.a, e0.b, seed_mean([e.value_a for e in effects]),
+                  seed_mean([e.value_b for e in effects]), seed_mean([e.difference for e in effects]))
 
 
 #: Training seeds of :func:`errors_as_input` (four: the effect of one seed is mostly training noise).
