@@ -11,7 +11,8 @@
   heartbeat stars, fast rotators, pulsators, quiet stars) scored >= 0.5, for the CNN alone and the calibrated CNN
   with vetting features (the model ``transits train`` saves: its vetter fitted on the clean validation TCEs and on
   the TCEs of a blind search of other simulated stars, :func:`~coursekit.transits.experiment.search_examples`,
-  whose seed is not the census's). Background binaries are reported but not held to
+  whose seed is not the census's), each the mean over :data:`CENSUS_TRAINING_SEEDS` trainings of the CNN on the
+  same TCEs (:func:`coursekit.metrics.seed_mean`). Background binaries are reported but not held to
   the target: diluted to planet-like depths, they are told apart by centroid motion (Bryson et al. 2013), which
   flux-only vetting does not see.
 
@@ -41,6 +42,10 @@ SEARCH_EXAMPLES_PER_KIND = 40
 #: Simulated single quarters per kind in the false-positive census: at 20 the binomial error of a leak of 0.1 is
 #: +-0.07, so a census could not tell 0.03 from 0.17; at 50 it is +-0.04.
 CENSUS_PER_KIND = 50
+#: Training seeds of the CNN (and its vetter) whose census figures are averaged: one training's figure could be a
+#: lucky draw. (Ten seeds on 50 stars per kind gave binaries' leak 0.10 for every seed, the same five stars; planet
+#: recall 0.94-0.96, quiet stars 0.02-0.04.)
+CENSUS_TRAINING_SEEDS = (0, 1, 2)
 
 _CACHE: dict[str, Any] = {}
 
@@ -182,30 +187,45 @@ def kepler90() -> dict[str, Any]:
 def search_false_positives() -> dict[str, Any]:
     """Simulated single quarters of every kind through ``transits search``'s path: recall of planets and the
     fraction of each non-planet kind at score >= 0.5, CNN alone against CNN + vetting features (calibrated)."""
-    from coursekit.transits.experiment import search_census
+    from coursekit.metrics import seed_mean
+    from coursekit.transits.experiment import calibrate_cnn, search_census, train_cnn
     from coursekit.transits.simulate import KINDS
 
     r = _trained()
-    census = search_census({"cnn": r["dual"].model, "vetted": r["vetted"].model}, n_per_kind=CENSUS_PER_KIND,
-                           seed=2024, progress=False)
+    models: dict[str, Any] = {}
+    for seed in CENSUS_TRAINING_SEEDS:
+        if seed == r["config"].seed:
+            dual, vetted = r["dual"], r["vetted"]
+        else:  # the same TCEs and the same search examples, another initialisation and batch order
+            dual = train_cnn(r["split"], r["config"], seed=seed, progress=False)
+            vetted = calibrate_cnn(dual, r["split"], search=r["search"])
+        models[f"cnn/{seed}"], models[f"vetted/{seed}"] = dual.model, vetted.model
+    census = search_census(models, n_per_kind=CENSUS_PER_KIND, seed=2024, progress=False)
     out: dict[str, Any] = {"n_per_kind": CENSUS_PER_KIND, "quarters": 1,
+                           "training_seeds": list(CENSUS_TRAINING_SEEDS),
                            "seconds_per_light_curve": round(census.seconds, 2),
                            "vetter_calibration_tces": f"{len(r['split'].val)} validation + {len(r['search'])} from a "
                                                       f"blind search of {SEARCH_EXAMPLES_PER_KIND} stars per kind "
                                                       f"({int(r['search'].label.sum())} planets)",
                            "search_examples_s": round(r["search"].seconds, 1)}
-    worst = 0.0
+    worst, recall = 0.0, 0.0
     for name in ("cnn", "vetted"):
         for kind in KINDS:
-            m = census.above(kind, name)
+            per_seed = [census.above(kind, f"{name}/{s}") for s in CENSUS_TRAINING_SEEDS]
+            m = seed_mean(per_seed)
             key = "planet_recall" if kind == "planet" else f"{kind}_above_0.5"
             out[f"{name}_{key}"] = round(m.value, 3)
             out[f"{name}_{key}_err"] = round(m.err, 3)
-            if name == "vetted" and kind not in ("planet", "beb"):
+            out[f"{name}_{key}_per_seed"] = [round(x.value, 3) for x in per_seed]
+            if name == "vetted" and kind == "planet":
+                recall = m.value
+            elif name == "vetted" and kind != "beb":
                 worst = max(worst, m.value)
-    out["target"] = (f"calibrated model: planet recall >= {TARGETS['planet_recall_at_0.5']}, every non-planet kind "
-                     f"but background binaries (centroids needed) <= {TARGETS['false_positive_fraction_at_0.5']} "
-                     "above 0.5")
-    out["passed"] = (census.above("planet", "vetted").value >= TARGETS["planet_recall_at_0.5"]
-                     and worst <= TARGETS["false_positive_fraction_at_0.5"])
+    out["target"] = (f"calibrated model, mean over {len(CENSUS_TRAINING_SEEDS)} trainings: planet recall >= "
+                     f"{TARGETS['planet_recall_at_0.5']}, every non-planet kind but background binaries (centroids "
+                     f"needed) <= {TARGETS['false_positive_fraction_at_0.5']} above 0.5")
+    # means of fractions k/n: compared at 1e-9, so that three trainings' 5/50 (0.1 + 2e-17 in floating point)
+    # meet a target of 0.1
+    out["passed"] = (recall >= TARGETS["planet_recall_at_0.5"] - 1e-9
+                     and worst <= TARGETS["false_positive_fraction_at_0.5"] + 1e-9)
     return out
