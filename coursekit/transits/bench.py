@@ -44,7 +44,8 @@ SEARCH_EXAMPLES_PER_KIND = 40
 CENSUS_PER_KIND = 50
 #: Training seeds of the CNN (and its vetter) whose census figures are averaged: one training's figure could be a
 #: lucky draw. (Ten seeds on 50 stars per kind gave binaries' leak 0.10 for every seed, the same five stars; planet
-#: recall 0.94-0.96, quiet stars 0.02-0.04.)
+#: recall 0.94-0.96, quiet stars 0.02-0.04. The draw of stars moves them more: three of those trainings on the
+#: censuses of seeds 2025 and 2026 leak 0.06-0.08 and 0.02-0.06 of binaries, with planet recall 0.86 and 0.96-0.98.)
 CENSUS_TRAINING_SEEDS = (0, 1, 2)
 
 _CACHE: dict[str, Any] = {}
