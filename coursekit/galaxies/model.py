@@ -312,8 +312,8 @@ def predict(
     :func:`~coursekit.galaxies.data.mirror_permutation`): a mirrored view's probabilities are mapped back.
     """
     x = _check_images(images)
-    perm = torch.as_tensor(list(mirror_labels), dtype=torch.long) if mirror_labels else None
     device = torch.device(device) if device is not None else next(model.parameters()).device
+    perm = torch.as_tensor(list(mirror_labels), dtype=torch.long, device=device) if mirror_labels else None
     model.eval()
     views = _views(tta, mirror)
     out = []
@@ -333,7 +333,7 @@ def predict(
                 else:
                     v = rotate(v, torch.full((len(v),), a, device=device))
             p = torch.softmax(model(v).float(), dim=1)
-            acc = acc + (p[:, perm.to(p.device)] if flip and perm is not None else p)
+            acc = acc + (p[:, perm] if flip and perm is not None else p)
         out.append((acc / len(views)).cpu())
     return torch.cat(out).numpy()
 
